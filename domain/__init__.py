@@ -1,0 +1,1 @@
+"""The domain: a pure model and the use-cases that apply its policies through ports."""

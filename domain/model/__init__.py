@@ -1,0 +1,1 @@
+"""Pure, synchronous domain model: value objects, rules, results and domain errors."""

@@ -1,0 +1,45 @@
+"""Domain errors: the refusals a use-case can answer with, independent of any transport."""
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain makes on purpose."""
+
+
+class NotFound(DomainError):
+    """The thing asked for does not exist (or no longer does)."""
+
+
+class NotAuthenticated(DomainError):
+    """No credentials, or credentials that identify nobody."""
+
+
+class Forbidden(DomainError):
+    """Valid credentials that do not grant this operation."""
+
+
+class WrongCode(DomainError):
+    """An OTP verification with the wrong code; `attempts_left` more are allowed."""
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(f"wrong code, {attempts_left} attempts left")
+        self.attempts_left = attempts_left
+
+
+class NoActiveCode(NotFound):
+    """No OTP code to verify: never issued, expired, consumed, or burned by wrong attempts."""
+
+
+class TooManyCodes(DomainError):
+    """The issuance limit for this user is reached; the window ends in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many codes issued, retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class AlreadyClaimed(DomainError):
+    """This user already holds a coupon of this event."""
+
+
+class SoldOut(DomainError):
+    """Every coupon of this event has been issued."""

@@ -1,0 +1,1 @@
+"""Use-cases: one class per operation, ports injected, policy inside."""

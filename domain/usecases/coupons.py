@@ -1,0 +1,168 @@
+"""Coupon use-cases: create an event, show it, claim a coupon under a strategy, list claims."""
+
+from domain.model.coupons import (
+    Claimed,
+    ClaimRefusal,
+    ClaimsPage,
+    ClaimStrategy,
+    Coupon,
+    CouponEvent,
+    CouponEventDraft,
+)
+from domain.model.errors import AlreadyClaimed, DomainError, NotFound, SoldOut
+from domain.model.events import COUPONS_CHANNEL, BusMessage
+from domain.model.identity import UserId
+from domain.model.paging import PageRequest
+from domain.usecases.events import announce
+from ports.coupon_ledger import CouponLedger
+from ports.errors import LockNotAcquired, PortError
+from ports.event_bus import EventBus
+from ports.lock import Lock
+from ports.secrets import SecretSource
+from ports.telemetry import Telemetry
+
+_OUTCOMES: dict[type[Exception], str] = {
+    AlreadyClaimed: "already_claimed",
+    SoldOut: "sold_out",
+    LockNotAcquired: "lock_busy",
+}
+
+
+class CreateCouponEvent:
+    """Open a coupon event with a fixed quantity and a claim strategy."""
+
+    def __init__(self, ledger: CouponLedger) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, draft: CouponEventDraft) -> CouponEvent:
+        return await self._ledger.create(draft)
+
+
+class ShowCouponEvent:
+    """An event with its issued count; `NotFound` if there is none."""
+
+    def __init__(self, ledger: CouponLedger) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, event_id: int) -> CouponEvent:
+        event = await self._ledger.event(event_id)
+        if event is None:
+            raise NotFound(f"there is no coupon event {event_id}")
+        return event
+
+
+class ClaimCoupon:
+    """Give a user one coupon of an event, serialised by the event's strategy.
+
+    - `atomic`: the ledger checks and records in one indivisible step (a Lua script on Redis).
+    - `lock`: the same check-then-act as `naive`, inside a distributed lock on the event.
+    - `naive`: check, then act, in separate round trips with nothing in between. Concurrent
+      claimers all read the same count and all record: it over-issues. It exists to be
+      measured against the other two; never copy it.
+
+    Raises `NotFound`, `AlreadyClaimed`, `SoldOut`, and `LockNotAcquired` when the lock stays
+    busy for `lock_wait_seconds`. Announces `coupon.sold_out` when the last coupon goes.
+    """
+
+    def __init__(
+        self,
+        ledger: CouponLedger,
+        lock: Lock,
+        bus: EventBus,
+        secrets: SecretSource,
+        telemetry: Telemetry,
+        *,
+        lock_ttl_seconds: float,
+        lock_wait_seconds: float,
+    ) -> None:
+        self._ledger = ledger
+        self._lock = lock
+        self._bus = bus
+        self._secrets = secrets
+        self._telemetry = telemetry
+        self._lock_ttl_seconds = lock_ttl_seconds
+        self._lock_wait_seconds = lock_wait_seconds
+
+    async def __call__(self, event_id: int, user_id: UserId) -> Coupon:
+        event = await self._ledger.event(event_id)
+        if event is None:
+            raise NotFound(f"there is no coupon event {event_id}")
+        outcome = "unavailable"
+        try:
+            claimed = await self._claim(event, user_id)
+            outcome = "claimed"
+        except (DomainError, PortError) as refusal:
+            outcome = _OUTCOMES.get(type(refusal), outcome)
+            raise
+        finally:
+            self._telemetry.coupon_claim(event.strategy, outcome)
+        if claimed.issued == event.quantity:
+            await announce(
+                self._bus,
+                BusMessage(
+                    channel=COUPONS_CHANNEL,
+                    type="coupon.sold_out",
+                    payload={"event_id": event.id, "quantity": event.quantity},
+                ),
+            )
+        return claimed.coupon
+
+    async def _claim(self, event: CouponEvent, user_id: UserId) -> Claimed:
+        match event.strategy:
+            case ClaimStrategy.ATOMIC:
+                return await self._claim_atomically(event, user_id)
+            case ClaimStrategy.LOCK:
+                return await self._claim_under_lock(event, user_id)
+            case ClaimStrategy.NAIVE:
+                return await self._check_then_act(event, user_id)
+
+    async def _claim_atomically(self, event: CouponEvent, user_id: UserId) -> Claimed:
+        # The token lets the ledger recognise a retried call as the same claim.
+        result = await self._ledger.claim_atomically(
+            event, user_id, claim_token=self._secrets.nonce()
+        )
+        if result is ClaimRefusal.ALREADY_CLAIMED:
+            raise AlreadyClaimed("this user already holds a coupon of this event")
+        if result is ClaimRefusal.SOLD_OUT:
+            raise SoldOut("every coupon of this event has been issued")
+        return result
+
+    async def _claim_under_lock(self, event: CouponEvent, user_id: UserId) -> Claimed:
+        # NOTE: both refusals are final (a holder keeps the coupon, the count only grows), so
+        # they can be answered before queueing on the lock: once everything is gone, the herd
+        # is told so without waiting for its turn.
+        await self._refuse_if_settled(event, user_id)
+        async with self._lock.hold(
+            f"coupon-event:{event.id}",
+            ttl_seconds=self._lock_ttl_seconds,
+            wait_seconds=self._lock_wait_seconds,
+        ):
+            return await self._check_then_act(event, user_id)
+
+    async def _check_then_act(self, event: CouponEvent, user_id: UserId) -> Claimed:
+        issued = await self._refuse_if_settled(event, user_id)
+        coupon = Coupon(event_id=event.id, coupon_id=issued + 1, user_id=user_id)
+        if not await self._ledger.record(coupon):
+            raise AlreadyClaimed("this user already holds a coupon of this event")
+        return Claimed(coupon=coupon, issued=issued + 1)
+
+    async def _refuse_if_settled(self, event: CouponEvent, user_id: UserId) -> int:
+        """Refuse a holder, then a sold-out event, in that order; else return `issued`."""
+        if await self._ledger.holder_coupon(event.id, user_id) is not None:
+            raise AlreadyClaimed("this user already holds a coupon of this event")
+        issued = await self._ledger.issued(event.id)
+        if issued >= event.quantity:
+            raise SoldOut("every coupon of this event has been issued")
+        return issued
+
+
+class ListClaims:
+    """A page of an event's coupons in claim order; `NotFound` if there is no such event."""
+
+    def __init__(self, ledger: CouponLedger) -> None:
+        self._ledger = ledger
+
+    async def __call__(self, event_id: int, request: PageRequest) -> ClaimsPage:
+        if await self._ledger.event(event_id) is None:
+            raise NotFound(f"there is no coupon event {event_id}")
+        return await self._ledger.claims(event_id, request)

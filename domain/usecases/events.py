@@ -1,0 +1,45 @@
+"""Event use-cases: publish on a channel, follow a channel, and announce domain events."""
+
+import logging
+from contextlib import AbstractAsyncContextManager
+
+from domain.model.events import BusMessage
+from ports.errors import PortError
+from ports.event_bus import EventBus, Subscription
+
+log = logging.getLogger(__name__)
+
+
+async def announce(bus: EventBus, message: BusMessage) -> None:
+    """Publish a domain event, best effort: the change it reports has already happened and
+    must not be undone or reported as failed because a notification could not go out."""
+    try:
+        await bus.publish(message)
+    except PortError as error:
+        log.warning("could not announce %s on %r: %s", message.type, message.channel, error)
+
+
+class PublishEvent:
+    """Publish an administrator's message on a channel.
+
+    Returns once the bus accepted it; raises `BackendUnavailable` when it could not.
+    """
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    async def __call__(self, message: BusMessage) -> None:
+        await self._bus.publish(message)
+
+
+class FollowChannel:
+    """Subscribe to a channel: an async context manager yielding a `Subscription`.
+
+    Messages published after entering are delivered; nothing earlier is replayed.
+    """
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    def __call__(self, channel: str) -> AbstractAsyncContextManager[Subscription]:
+        return self._bus.subscribe(channel)

@@ -1,0 +1,93 @@
+"""OTP use-cases: issue a code under a rate limit, verify it into a session."""
+
+from domain.model.errors import NoActiveCode, TooManyCodes, WrongCode
+from domain.model.identity import Session, UserId
+from domain.model.otp import (
+    CodeDigester,
+    CodeMissing,
+    CodeRejected,
+    CodeVerified,
+    IssuedOtp,
+    IssueRefused,
+    OtpPolicy,
+    token_digest,
+)
+from ports.errors import PortError
+from ports.secrets import SecretSource
+from ports.telemetry import Telemetry
+from ports.token_store import TokenStore
+
+
+class IssueOtp:
+    """Issue a fresh 6-digit code to a user, replacing any earlier one.
+
+    The code comes from a CSPRNG and reaches the store only as a keyed digest. Raises
+    `TooManyCodes` past `policy.issue_limit` issues per `policy.issue_window_seconds`.
+    """
+
+    def __init__(
+        self,
+        tokens: TokenStore,
+        secrets: SecretSource,
+        digester: CodeDigester,
+        policy: OtpPolicy,
+    ) -> None:
+        self._tokens = tokens
+        self._secrets = secrets
+        self._digester = digester
+        self._policy = policy
+
+    async def __call__(self, user_id: UserId) -> IssuedOtp:
+        code = self._secrets.otp_code()
+        outcome = await self._tokens.issue_code(
+            user_id, self._digester(user_id, code), self._policy
+        )
+        if isinstance(outcome, IssueRefused):
+            raise TooManyCodes(outcome.retry_after)
+        return IssuedOtp(user_id=user_id, code=code, expires_in=self._policy.ttl_seconds)
+
+
+class VerifyOtp:
+    """Check a code; on success consume it and open a session.
+
+    Raises `WrongCode(attempts_left)` (the code stays, one attempt fewer; at 0 it is burned)
+    and `NoActiveCode` (never issued, expired, consumed or burned). The comparison, the attempt
+    count and the consumption are one atomic step of the store: of concurrent verifications of
+    the right code exactly one succeeds.
+    """
+
+    def __init__(
+        self,
+        tokens: TokenStore,
+        secrets: SecretSource,
+        digester: CodeDigester,
+        telemetry: Telemetry,
+        *,
+        session_ttl_seconds: int,
+    ) -> None:
+        self._tokens = tokens
+        self._secrets = secrets
+        self._digester = digester
+        self._telemetry = telemetry
+        self._session_ttl_seconds = session_ttl_seconds
+
+    async def __call__(self, user_id: UserId, code: str) -> Session:
+        try:
+            verification = await self._tokens.verify_code(user_id, self._digester(user_id, code))
+        except PortError:
+            self._telemetry.otp_verification("unavailable")
+            raise
+        match verification:
+            case CodeVerified():
+                self._telemetry.otp_verification("verified")
+                token = self._secrets.token()
+                await self._tokens.open_session(
+                    token_digest(token), user_id, ttl_seconds=self._session_ttl_seconds
+                )
+                return Session(user_id=user_id, token=token, expires_in=self._session_ttl_seconds)
+            case CodeRejected(attempts_left=attempts_left):
+                self._telemetry.otp_verification("wrong_code")
+                raise WrongCode(attempts_left)
+            case CodeMissing():
+                self._telemetry.otp_verification("no_code")
+                raise NoActiveCode("no active code for this user")

@@ -1,0 +1,24 @@
+"""Usage use-cases: ingest a record, count what a source sent."""
+
+from domain.model.usage import UsageRecord, UsageStats
+from ports.usage_log import UsageLog
+
+
+class RecordUsage:
+    """Append a usage record; returns only once the store acknowledged it."""
+
+    def __init__(self, log: UsageLog) -> None:
+        self._log = log
+
+    async def __call__(self, record: UsageRecord) -> None:
+        await self._log.append(record)
+
+
+class ShowUsage:
+    """How many records a source sent, and how many distinct sequence numbers."""
+
+    def __init__(self, log: UsageLog) -> None:
+        self._log = log
+
+    async def __call__(self, source: str) -> UsageStats:
+        return await self._log.stats(source)

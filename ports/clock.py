@@ -1,0 +1,15 @@
+"""The `Clock` port: the only way the domain and the in-memory adapters learn the time."""
+
+from datetime import datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Current time, injected so that tests move it instead of sleeping.
+
+    Contract:
+    - `now()` returns an aware UTC datetime and never goes backwards.
+    - Synchronous on purpose: reading a clock is not I/O, and TTL checks happen on hot paths.
+    """
+
+    def now(self) -> datetime: ...
