@@ -1,0 +1,1 @@
+"""Adapters: implementations of the ports (storage, system) and the HTTP edge."""

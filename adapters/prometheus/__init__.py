@@ -1,0 +1,1 @@
+"""Prometheus adapters: the service's collectors, the `Telemetry` port, instrumented ports."""

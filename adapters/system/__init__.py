@@ -1,0 +1,1 @@
+"""Adapters to the operating system: the wall clock and the CSPRNG."""
