@@ -1,0 +1,1 @@
+"""The HTTP edge: Falcon ASGI resources implementing API.md over the use-cases."""

@@ -1,0 +1,116 @@
+"""RFC 9457 problem documents: the one shape of every error response, and what maps to which."""
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any, Final
+
+import falcon
+import falcon.asgi
+import orjson
+
+from domain.model.errors import (
+    AlreadyClaimed,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+    SoldOut,
+    TooManyCodes,
+    WrongCode,
+)
+from ports.errors import LockNotAcquired, PortError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON: Final = "application/problem+json"
+BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
+
+
+class Problem(falcon.HTTPError):
+    """An HTTP error carrying RFC 9457 members: `detail` and any `extensions` (`errors`, ...)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: object,
+    ) -> None:
+        super().__init__(status, description=detail, headers=dict(headers or {}))
+        self.extensions = extensions
+
+
+def problem_document(error: falcon.HTTPError, req: falcon.asgi.Request) -> dict[str, Any]:
+    """The problem document of any Falcon HTTP error, ours or the framework's (404, 405, ...)."""
+    status = error.status_code
+    document: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": error.description or _framework_detail(error, req),
+    }
+    if isinstance(error, Problem):
+        document.update(error.extensions)
+    return document
+
+
+def serialize_problem(
+    req: falcon.asgi.Request, resp: falcon.asgi.Response, error: falcon.HTTPError
+) -> None:
+    """Falcon error serializer: always problem+json, whatever the client accepts."""
+    resp.data = orjson.dumps(problem_document(error, req))
+    resp.content_type = PROBLEM_JSON
+
+
+def _framework_detail(error: falcon.HTTPError, req: falcon.asgi.Request) -> str:
+    match error.status_code:
+        case 404:
+            return f"nothing at {req.path}"
+        case 405:
+            allowed = dict(error.headers or {}).get("Allow", "")
+            return f"{req.method} is not allowed on {req.path}; allowed: {allowed}"
+        case status:
+            return HTTPStatus(status).phrase
+
+
+def unavailable(detail: str, *, retry_after: int = 1, **extensions: object) -> Problem:
+    """503 with `Retry-After`: the client may try again shortly."""
+    return Problem(503, detail, headers={"Retry-After": str(retry_after)}, **extensions)
+
+
+def problem_for(error: Exception) -> Problem:
+    """The response for a domain refusal or a port failure."""
+    match error:
+        case WrongCode(attempts_left=left):
+            return Problem(401, str(error), headers=BEARER_CHALLENGE, attempts_left=left)
+        case NotAuthenticated():
+            return Problem(401, str(error), headers=BEARER_CHALLENGE)
+        case Forbidden():
+            return Problem(403, str(error))
+        case NotFound():
+            return Problem(404, str(error))
+        case AlreadyClaimed():
+            return Problem(409, str(error))
+        case SoldOut():
+            return Problem(410, str(error))
+        case TooManyCodes(retry_after=retry_after):
+            return Problem(429, str(error), headers={"Retry-After": str(retry_after)})
+        case LockNotAcquired():
+            return unavailable("too many concurrent claims on this event; try again")
+        case PortError():
+            return unavailable("a backend is unavailable; try again shortly")
+    log.exception("unexpected error", exc_info=error)
+    return Problem(500, "the server failed to handle this request")
+
+
+async def handle_error(
+    req: falcon.asgi.Request,
+    resp: falcon.asgi.Response,
+    error: Exception,
+    params: dict[str, Any],
+) -> None:
+    """Falcon error handler for everything that is not already an HTTP error."""
+    if isinstance(error, PortError):
+        log.warning("%s %s: %s: %s", req.method, req.path, type(error).__name__, error)
+    raise problem_for(error)

@@ -1,0 +1,1 @@
+"""Falcon resources: parse the request, call one use-case, write the response."""
