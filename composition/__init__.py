@@ -1,0 +1,1 @@
+"""Composition root: settings, one container per profile, the ASGI factory and the CLI."""

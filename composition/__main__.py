@@ -1,0 +1,5 @@
+"""`python -m composition serve ...`."""
+
+from composition.cli import main
+
+raise SystemExit(main())

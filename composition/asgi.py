@@ -1,0 +1,34 @@
+"""ASGI factory: `uvicorn --factory composition.asgi:create_app`."""
+
+import os
+import sys
+
+from adapters.http.edge import ASGIApp
+from composition.root import Assembly, build
+from composition.settings import Settings, SettingsError
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Settings from the environment, or exit with status 2 and one line naming the problem."""
+    try:
+        return Settings.from_environ(os.environ if environ is None else environ)
+    except SettingsError as error:
+        print(f"redis-practice: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def announce(built: Assembly) -> None:
+    """Print a generated administrator token, once, to the terminal (never to the logs)."""
+    if built.generated_admin_token is not None:
+        print(
+            "redis-practice: ADMIN_TOKEN is not set; generated for this process: "
+            f"{built.generated_admin_token}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def create_app() -> ASGIApp:
+    built = build(load_settings())
+    announce(built)
+    return built.app()

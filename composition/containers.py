@@ -1,0 +1,149 @@
+"""Dependency-injector containers: the adapters of each profile, and the application on top.
+
+NOTE: adapters are built without I/O, so they are plain `Singleton`s rather than `Resource`s
+(an async `Resource` would hand the use-cases an awaitable until `init_resources()` ran).
+What must be released on shutdown is listed in `closeables` and closed by `Backends`.
+"""
+
+from dependency_injector import containers, providers
+
+from adapters.http.app import HttpOptions, UseCases, create_http_app
+from adapters.inmemory.cache import InMemoryCache
+from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
+from adapters.inmemory.event_bus import InMemoryEventBus
+from adapters.inmemory.health import InMemoryProbe
+from adapters.inmemory.lock import InMemoryLock
+from adapters.inmemory.notice_repository import InMemoryNoticeRepository
+from adapters.inmemory.ranking import InMemoryRanking
+from adapters.inmemory.search_history import InMemorySearchHistory
+from adapters.inmemory.token_store import InMemoryTokenStore
+from adapters.inmemory.usage_log import InMemoryUsageLog
+from adapters.prometheus.metrics import Metrics
+from adapters.prometheus.notice_repository import CountingNoticeRepository
+from adapters.prometheus.telemetry import PrometheusTelemetry
+from adapters.system.clock import SystemClock
+from adapters.system.secrets import SystemSecrets
+from composition.lifecycle import Backends
+from composition.settings import Settings
+from domain.model.otp import CodeDigester
+from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
+from domain.usecases.events import FollowChannel, PublishEvent
+from domain.usecases.health import CheckReadiness
+from domain.usecases.notices import GetNotice, ListNotices, PostNotice
+from domain.usecases.otp import IssueOtp, VerifyOtp
+from domain.usecases.ranking import AddScore, PutScore, ShowLeaderboard, ShowStanding
+from domain.usecases.search import RecentSearches, RecordSearch
+from domain.usecases.sessions import Authenticate, EndSession
+from domain.usecases.usage import RecordUsage, ShowUsage
+from ports.clock import Clock
+
+
+class MemoryAdapters(containers.DeclarativeContainer):
+    """The `memory` profile: every port in this process."""
+
+    clock: providers.Dependency[Clock] = providers.Dependency()
+    metrics = providers.Dependency(instance_of=Metrics)
+
+    notices = providers.Singleton(
+        CountingNoticeRepository, providers.Singleton(InMemoryNoticeRepository), metrics
+    )
+    cache = providers.Singleton(InMemoryCache, clock)
+    tokens = providers.Singleton(InMemoryTokenStore, clock)
+    search_history = providers.Singleton(InMemorySearchHistory, clock)
+    ranking = providers.Singleton(InMemoryRanking, clock)
+    coupons = providers.Singleton(InMemoryCouponLedger)
+    lock = providers.Singleton(InMemoryLock, clock)
+    bus = providers.Singleton(InMemoryEventBus)
+    usage = providers.Singleton(InMemoryUsageLog)
+    probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
+    closeables = providers.List(bus)
+
+
+def _enabled_cache(enabled: bool, cache: object) -> object | None:
+    return cache if enabled else None
+
+
+def _lock_wait_seconds(deadline_seconds: float) -> float:
+    # A request cannot outlive its deadline, so neither can the critical section (the lock's
+    # TTL); the wait leaves a quarter of it to answer 503 before the deadline does.
+    return deadline_seconds * 0.75
+
+
+def _probe_timeout_seconds(deadline_seconds: float) -> float:
+    return deadline_seconds / 2
+
+
+class Application(containers.DeclarativeContainer):
+    """Use-cases and the HTTP app, over the adapters of one profile."""
+
+    settings = providers.Dependency(instance_of=Settings)
+    admin_token = providers.Dependency(instance_of=str)
+    otp_secret = providers.Dependency(instance_of=bytes)
+    http_options = providers.Dependency(instance_of=HttpOptions)
+    metrics = providers.Singleton(Metrics)
+    clock = providers.Singleton(SystemClock)
+    secrets = providers.Singleton(SystemSecrets)
+    adapters = providers.DependenciesContainer()
+
+    telemetry = providers.Singleton(PrometheusTelemetry, metrics)
+    digester = providers.Singleton(CodeDigester, otp_secret)
+    cache = providers.Callable(_enabled_cache, settings.provided.cache_enabled, adapters.cache)
+    deadline = settings.provided.request_deadline_seconds
+
+    usecases = providers.Singleton(
+        UseCases,
+        post_notice=providers.Singleton(PostNotice, adapters.notices, cache, adapters.bus, clock),
+        list_notices=providers.Singleton(
+            ListNotices,
+            adapters.notices,
+            cache,
+            telemetry,
+            ttl_seconds=settings.provided.cache_ttl_seconds,
+        ),
+        get_notice=providers.Singleton(GetNotice, adapters.notices),
+        issue_otp=providers.Singleton(
+            IssueOtp, adapters.tokens, secrets, digester, settings.provided.otp
+        ),
+        verify_otp=providers.Singleton(
+            VerifyOtp,
+            adapters.tokens,
+            secrets,
+            digester,
+            telemetry,
+            session_ttl_seconds=settings.provided.session_ttl_seconds,
+        ),
+        authenticate=providers.Singleton(Authenticate, adapters.tokens, admin_token=admin_token),
+        end_session=providers.Singleton(EndSession, adapters.tokens),
+        record_search=providers.Singleton(RecordSearch, adapters.search_history),
+        recent_searches=providers.Singleton(RecentSearches, adapters.search_history),
+        add_score=providers.Singleton(AddScore, adapters.ranking, secrets),
+        put_score=providers.Singleton(PutScore, adapters.ranking),
+        show_leaderboard=providers.Singleton(ShowLeaderboard, adapters.ranking),
+        show_standing=providers.Singleton(ShowStanding, adapters.ranking),
+        create_coupon_event=providers.Singleton(CreateCouponEvent, adapters.coupons),
+        show_coupon_event=providers.Singleton(ShowCouponEvent, adapters.coupons),
+        claim_coupon=providers.Singleton(
+            ClaimCoupon,
+            adapters.coupons,
+            adapters.lock,
+            adapters.bus,
+            secrets,
+            telemetry,
+            lock_ttl_seconds=deadline,
+            lock_wait_seconds=providers.Callable(_lock_wait_seconds, deadline),
+        ),
+        list_claims=providers.Singleton(ListClaims, adapters.coupons),
+        publish_event=providers.Singleton(PublishEvent, adapters.bus),
+        follow_channel=providers.Singleton(FollowChannel, adapters.bus),
+        record_usage=providers.Singleton(RecordUsage, adapters.usage),
+        show_usage=providers.Singleton(ShowUsage, adapters.usage),
+        check_readiness=providers.Singleton(
+            CheckReadiness,
+            adapters.probes,
+            timeout_seconds=providers.Callable(_probe_timeout_seconds, deadline),
+        ),
+    )
+    backends = providers.Singleton(Backends, adapters.closeables)
+    http_app = providers.Singleton(
+        create_http_app, usecases, metrics=metrics, options=http_options, lifecycle=backends
+    )

@@ -1,0 +1,69 @@
+"""`assemble` and `build`: settings in, the wired application out, for the chosen profile."""
+
+import secrets
+from dataclasses import dataclass
+
+from dependency_injector import containers
+
+from adapters.http.app import HttpOptions
+from adapters.http.edge import ASGIApp
+from composition.containers import Application, MemoryAdapters
+from composition.settings import Profile, Settings
+from ports.clock import Clock
+from ports.secrets import SecretSource
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    """The wired containers, nothing built yet, and the administrator token if generated.
+
+    Tests override providers of `adapters` (a failing backend, say) before calling `app()`.
+    """
+
+    container: Application
+    adapters: containers.DeclarativeContainer
+    generated_admin_token: str | None
+
+    def app(self) -> ASGIApp:
+        app: ASGIApp = self.container.http_app()
+        return app
+
+
+def assemble(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    secret_source: SecretSource | None = None,
+    sse_keepalive_seconds: float = 15.0,
+) -> Assembly:
+    """Wire the profile's adapters under the use-cases and the HTTP app. No I/O happens here.
+
+    `clock` and `secret_source` replace the system ones (tests move time, fix codes).
+    """
+    generated = None if settings.admin_token else secrets.token_urlsafe(24)
+    container = Application(
+        settings=settings,
+        admin_token=settings.admin_token or generated,
+        # NOTE: a per-process secret is fine while the codes live in this process too; with a
+        # shared store, every instance must be given the same OTP_SECRET.
+        otp_secret=settings.otp_secret or secrets.token_bytes(32),
+        http_options=HttpOptions(
+            deadline_seconds=settings.request_deadline_seconds,
+            sse_keepalive_seconds=sse_keepalive_seconds,
+            expose_otp_code=settings.otp_expose_code,
+        ),
+    )
+    if clock is not None:
+        container.clock.override(clock)
+    if secret_source is not None:
+        container.secrets.override(secret_source)
+    match settings.profile:
+        case Profile.MEMORY:
+            adapters = MemoryAdapters(clock=container.clock, metrics=container.metrics)
+    container.adapters.override(adapters)
+    return Assembly(container, adapters, generated)
+
+
+def build(settings: Settings) -> Assembly:
+    """`assemble` with the system clock and CSPRNG."""
+    return assemble(settings)

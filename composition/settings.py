@@ -1,0 +1,128 @@
+"""Settings from the environment; a bad value stops the process at start with one clear line."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final, TypeVar
+
+from domain.model.otp import OtpPolicy
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it and says what is expected."""
+
+
+class Profile(StrEnum):
+    """Which adapters serve the ports (see DESIGN.md, "Profiles")."""
+
+    MEMORY = "memory"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+_TRUE: Final = frozenset({"1", "true", "yes", "on"})
+_FALSE: Final = frozenset({"0", "false", "no", "off"})
+MIN_SECRET_LENGTH: Final = 16
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the environment can set. Names and defaults are in DESIGN.md and README.md."""
+
+    profile: Profile = Profile.MEMORY
+    admin_token: str | None = None
+    cache_enabled: bool = True
+    cache_ttl_seconds: int = 300
+    otp: OtpPolicy = field(default_factory=OtpPolicy)
+    otp_expose_code: bool = False
+    otp_secret: bytes | None = None
+    session_ttl_seconds: int = 3600
+    request_deadline_seconds: float = 2.0
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
+        env = _Environment(environ)
+        return cls(
+            profile=env.choice("APP_PROFILE", Profile, Profile.MEMORY),
+            admin_token=env.secret("ADMIN_TOKEN"),
+            cache_enabled=env.flag("CACHE_ENABLED", default=True),
+            cache_ttl_seconds=env.integer("CACHE_TTL_SECONDS", 300, minimum=1),
+            otp=OtpPolicy(
+                ttl_seconds=env.integer("OTP_TTL_SECONDS", 180, minimum=1),
+                max_attempts=env.integer("OTP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),
+                issue_limit=env.integer("OTP_ISSUE_LIMIT", 3, minimum=1),
+                issue_window_seconds=env.integer("OTP_ISSUE_WINDOW_SECONDS", 600, minimum=1),
+            ),
+            otp_expose_code=env.flag("OTP_EXPOSE_CODE", default=False),
+            otp_secret=_encoded(env.secret("OTP_SECRET")),
+            session_ttl_seconds=env.integer("SESSION_TTL_SECONDS", 3600, minimum=1),
+            request_deadline_seconds=env.number(
+                "REQUEST_DEADLINE_SECONDS", 2.0, minimum=0.05, maximum=60.0
+            ),
+        )
+
+
+def _encoded(secret: str | None) -> bytes | None:
+    return secret.encode() if secret is not None else None
+
+
+class _Environment:
+    """Typed reads of environment variables; an empty variable counts as unset."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+
+    def _raw(self, name: str) -> str | None:
+        value = self._environ.get(name, "").strip()
+        return value or None
+
+    def integer(self, name: str, default: int, *, minimum: int, maximum: int = 10**9) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+        if not minimum <= value <= maximum:
+            raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+        return value
+
+    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+        if not minimum <= value <= maximum:  # also refuses nan
+            raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}")
+        return value
+
+    def flag(self, name: str, *, default: bool) -> bool:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if raw.lower() in _TRUE:
+            return True
+        if raw.lower() in _FALSE:
+            return False
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+    def choice(self, name: str, enum: type[E], default: E) -> E:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        for member in enum:
+            if raw == member.value:
+                return member
+        options = ", ".join(member.value for member in enum)
+        raise SettingsError(f"{name} must be one of: {options}; got {raw!r}")
+
+    def secret(self, name: str) -> str | None:
+        raw = self._raw(name)
+        if raw is not None and len(raw) < MIN_SECRET_LENGTH:
+            # NOTE: never echo a secret, not even a bad one.
+            raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters long")
+        return raw
