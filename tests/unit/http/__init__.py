@@ -1,0 +1,1 @@
+"""HTTP tests: API.md route by route, through `falcon.testing.ASGIConductor`."""

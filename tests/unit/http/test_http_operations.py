@@ -1,0 +1,108 @@
+"""`/healthz`, `/readyz`, `/metrics` and `/openapi.json`."""
+
+from typing import Any
+
+import pytest
+from dependency_injector import providers
+from falcon import inspect, testing
+from openapi_spec_validator import validate
+
+from adapters.inmemory.health import InMemoryProbe
+from composition.root import Assembly
+from ports.errors import BackendUnavailable
+from tests.unit.http.conftest import ADMIN, assert_problem, login
+
+
+async def test_healthz_is_ok(api: testing.ASGIConductor) -> None:
+    result = await api.simulate_get("/healthz")
+
+    assert (result.status_code, result.json) == (200, {"status": "ok"})
+
+
+async def test_readyz_reports_each_check(api: testing.ASGIConductor) -> None:
+    result = await api.simulate_get("/readyz")
+
+    assert (result.status_code, result.json) == (
+        200,
+        {"status": "ready", "checks": {"memory": "ok"}},
+    )
+
+
+class FailingProbe(InMemoryProbe):
+    async def check(self) -> None:
+        raise BackendUnavailable("connection refused")
+
+
+async def test_readyz_is_503_naming_the_failing_check(assembly: Assembly) -> None:
+    assembly.adapters.probes.override(
+        providers.Dict(
+            memory=providers.Object(InMemoryProbe()), redis=providers.Object(FailingProbe())
+        )
+    )
+    async with testing.ASGIConductor(assembly.app()) as api:
+        result = await api.simulate_get("/readyz")
+
+    assert_problem(result, 503, checks={"memory": "ok", "redis": "unavailable: connection refused"})
+    assert result.headers["retry-after"] == "1"
+
+
+async def test_metrics_count_requests_and_outcomes(api: testing.ASGIConductor) -> None:
+    await api.simulate_post("/notices", json={"title": "t", "body": "b"}, headers=ADMIN)
+    await api.simulate_get("/notices")
+    await api.simulate_get("/notices")
+    await api.simulate_get("/notices/1")
+    await api.simulate_get("/no/such/path")
+    event = await api.simulate_post(
+        "/coupon-events", json={"name": "e", "quantity": 1}, headers=ADMIN
+    )
+    await api.simulate_post(f"/coupon-events/{event.json['id']}/claims", headers=await login(api))
+
+    result = await api.simulate_get("/metrics")
+
+    assert result.status_code == 200
+    assert result.headers["content-type"].startswith("text/plain")
+    text = result.text
+    for sample in [
+        'http_requests_total{method="GET",route="/notices",status="200"} 2.0',
+        'http_requests_total{method="GET",route="/notices/{notice_id}",status="200"} 1.0',
+        'http_requests_total{method="GET",route="unmatched",status="404"} 1.0',
+        'http_request_duration_seconds_bucket{le="0.005",method="GET",route="/notices"}',
+        'cache_requests_total{result="miss"} 1.0',
+        'cache_requests_total{result="hit"} 1.0',
+        'db_queries_total{operation="page"} 1.0',
+        'db_queries_total{operation="get"} 1.0',
+        'coupon_claims_total{result="claimed",strategy="atomic"} 1.0',
+        'otp_verifications_total{result="verified"} 1.0',
+        "# TYPE redis_errors_total counter",
+    ]:
+        assert sample in text, sample
+
+
+def app_routes(app: Any) -> dict[str, set[str]]:
+    falcon_app = app._app  # the Falcon app inside the deadline and metrics edge
+    routes: dict[str, set[str]] = {}
+    for route in inspect.inspect_routes(falcon_app):
+        path = route.path
+        for name in ("notice_id", "event_id"):
+            path = path.replace(f"{{{name}:int(min=1)}}", f"{{{name}}}")
+        routes[path] = {method.method.lower() for method in route.methods if not method.internal}
+    return routes
+
+
+async def test_openapi_is_a_valid_3_1_document_of_exactly_the_routes(
+    assembly: Assembly, api: testing.ASGIConductor
+) -> None:
+    document = (await api.simulate_get("/openapi.json")).json
+
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    documented = {path: set(operations) for path, operations in document["paths"].items()}
+    assert documented == app_routes(assembly.app())
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics", "/openapi.json"])
+async def test_operations_endpoints_are_read_only(api: testing.ASGIConductor, path: str) -> None:
+    result = await api.simulate_post(path, json={})
+
+    assert_problem(result, 405)
+    assert result.headers["allow"].startswith("GET")

@@ -1,0 +1,192 @@
+"""`/otp`, `/otp/verify`, `/sessions/current`, `/me/searches` as API.md states them."""
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from falcon import testing
+
+from composition.root import assemble
+from composition.settings import Settings
+from tests.support.clock import ManualClock
+from tests.unit.http.conftest import assert_problem, error_fields, login
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+async def issue(api: testing.ASGIConductor, user_id: str = "alice") -> str:
+    result = await api.simulate_post("/otp", json={"user_id": user_id})
+    assert result.status_code == 201
+    code: str = result.json["code"]
+    return code
+
+
+async def verify(api: testing.ASGIConductor, code: str, user_id: str = "alice") -> testing.Result:
+    return await api.simulate_post("/otp/verify", json={"user_id": user_id, "code": code})
+
+
+async def test_issuing_answers_201_with_the_ttl(api: testing.ASGIConductor) -> None:
+    result = await api.simulate_post("/otp", json={"user_id": "alice"})
+
+    assert result.status_code == 201
+    assert result.json["user_id"] == "alice"
+    assert result.json["expires_in"] == 180
+    assert result.json["code"].isdigit()
+    assert len(result.json["code"]) == 6
+
+
+async def test_the_code_is_not_in_the_response_unless_exposure_is_on(
+    settings: Settings, clock: ManualClock
+) -> None:
+    app = assemble(replace(settings, otp_expose_code=False), clock=clock).app()
+    async with testing.ASGIConductor(app) as api:
+        result = await api.simulate_post("/otp", json={"user_id": "alice"})
+
+    assert result.json == {"user_id": "alice", "expires_in": 180}
+
+
+async def test_the_fourth_issue_in_the_window_is_429_with_retry_after(
+    api: testing.ASGIConductor, clock: ManualClock
+) -> None:
+    for _ in range(3):
+        await issue(api)
+    clock.advance(60)
+
+    result = await api.simulate_post("/otp", json={"user_id": "alice"})
+
+    assert_problem(result, 429)
+    assert result.headers["retry-after"] == "540"
+
+
+async def test_verifying_the_right_code_gives_a_bearer_session(api: testing.ASGIConductor) -> None:
+    result = await verify(api, await issue(api))
+
+    assert result.status_code == 200
+    assert set(result.json) == {"verified", "token", "token_type", "expires_in"}
+    assert result.json["verified"] is True
+    assert (result.json["token_type"], result.json["expires_in"]) == ("Bearer", 3600)
+
+
+async def test_a_wrong_code_is_401_with_attempts_left_and_keeps_the_code(
+    api: testing.ASGIConductor,
+) -> None:
+    code = await issue(api)
+
+    refused = await verify(api, wrong(code))
+
+    assert_problem(refused, 401, attempts_left=4)
+    assert (await verify(api, code)).status_code == 200
+
+
+async def test_a_consumed_code_is_404(api: testing.ASGIConductor) -> None:
+    code = await issue(api)
+    await verify(api, code)
+
+    assert_problem(await verify(api, code), 404)
+
+
+async def test_the_fifth_wrong_code_burns_it(api: testing.ASGIConductor) -> None:
+    code = await issue(api)
+    for left in (4, 3, 2, 1, 0):
+        assert_problem(await verify(api, wrong(code)), 401, attempts_left=left)
+
+    assert_problem(await verify(api, code), 404)
+
+
+async def test_an_expired_or_never_issued_code_is_404(
+    api: testing.ASGIConductor, clock: ManualClock
+) -> None:
+    assert_problem(await verify(api, "123456", user_id="nobody"), 404)
+    code = await issue(api)
+    clock.advance(180)
+    assert_problem(await verify(api, code), 404)
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"user_id": "alice", "code": "12345"}, ["code"]),
+        ({"user_id": "alice", "code": 123456}, ["code"]),
+        ({"user_id": "alice", "code": "12345x"}, ["code"]),
+        ({"user_id": "al ice", "code": "123456"}, ["user_id"]),
+        ({"code": "123456"}, ["user_id"]),
+    ],
+)
+async def test_a_malformed_verification_is_422_and_costs_no_attempt(
+    api: testing.ASGIConductor, body: dict[str, object], fields: list[str]
+) -> None:
+    code = await issue(api)
+
+    assert error_fields(await api.simulate_post("/otp/verify", json=body)) == fields
+
+    assert_problem(await verify(api, wrong(code)), 401, attempts_left=4)
+
+
+async def test_of_concurrent_verifications_exactly_one_is_200(api: testing.ASGIConductor) -> None:
+    code = await issue(api)
+
+    results = await asyncio.gather(*(verify(api, code) for _ in range(50)))
+
+    statuses = sorted(result.status_code for result in results)
+    assert statuses == [200] + [404] * 49
+
+
+@pytest.mark.parametrize("user_id", ["", "x" * 65, "semi;colon", 7, None])
+async def test_a_bad_user_id_is_422(api: testing.ASGIConductor, user_id: object) -> None:
+    assert error_fields(await api.simulate_post("/otp", json={"user_id": user_id})) == ["user_id"]
+
+
+async def test_ending_the_session_revokes_the_token_at_once(api: testing.ASGIConductor) -> None:
+    headers = await login(api)
+
+    ended = await api.simulate_delete("/sessions/current", headers=headers)
+
+    assert ended.status_code == 204
+    assert ended.text == ""
+    assert_problem(await api.simulate_get("/me/searches", headers=headers), 401)
+    assert_problem(await api.simulate_delete("/sessions/current", headers=headers), 401)
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer ", "Basic YWxpY2U6cHc=", "Bearer not-a-session"]
+)
+async def test_user_endpoints_need_a_session_token(
+    api: testing.ASGIConductor, authorization: str | None
+) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+
+    for result in [
+        await api.simulate_get("/me/searches", headers=headers),
+        await api.simulate_post("/me/searches", json={"term": "x"}, headers=headers),
+        await api.simulate_delete("/sessions/current", headers=headers),
+    ]:
+        assert_problem(result, 401)
+        assert result.headers["www-authenticate"] == "Bearer"
+
+
+async def test_the_history_keeps_the_latest_5_distinct_terms(api: testing.ASGIConductor) -> None:
+    headers = await login(api)
+    for term in ["redis", " cache ", "ttl", "lua", "redis", "pubsub", "stream"]:
+        recorded = await api.simulate_post("/me/searches", json={"term": term}, headers=headers)
+        assert recorded.status_code == 201
+
+    assert recorded.json == {"terms": ["stream", "pubsub", "redis", "lua", "ttl"]}
+    assert (await api.simulate_get("/me/searches", headers=headers)).json == recorded.json
+
+
+async def test_the_history_belongs_to_the_token_owner(api: testing.ASGIConductor) -> None:
+    alice, bob = await login(api, "alice"), await login(api, "bob")
+    await api.simulate_post("/me/searches", json={"term": "alice's"}, headers=alice)
+
+    assert (await api.simulate_get("/me/searches", headers=bob)).json == {"terms": []}
+
+
+@pytest.mark.parametrize("term", ["", "   ", "t" * 101, 5])
+async def test_a_bad_term_is_422(api: testing.ASGIConductor, term: object) -> None:
+    headers = await login(api)
+
+    result = await api.simulate_post("/me/searches", json={"term": term}, headers=headers)
+
+    assert error_fields(result) == ["term"]

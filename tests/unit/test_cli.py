@@ -1,0 +1,95 @@
+"""The two entry points, as a newcomer runs them: the CLI and the uvicorn factory."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, *args],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-m", "composition", "serve"],
+        ["-m", "uvicorn", "--factory", "composition.asgi:create_app"],
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_one_line(args: list[str]) -> None:
+    result = run(args, {"OTP_TTL_SECONDS": "three"})
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "redis-practice: configuration error: OTP_TTL_SECONDS must be an integer, got 'three'"
+    ]
+
+
+def test_a_bad_option_is_refused_by_the_parser() -> None:
+    result = run(["-m", "composition", "serve", "--port", "70000"], {})
+
+    assert result.returncode == 2
+    assert "port must be between 0 and 65535" in result.stderr
+
+
+def status_of(url: str, token: str | None = None) -> int:
+    request = urllib.request.Request(url)  # noqa: S310 - loopback only
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code
+
+
+def test_serve_answers_on_loopback_and_prints_the_generated_admin_token() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "ADMIN_TOKEN": "", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "composition", "serve", "--port", str(port), "--no-access-log"]
+    with subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True) as server:  # noqa: S603
+        try:
+            assert server.stderr is not None
+            first = server.stderr.readline()
+            assert first.startswith("redis-practice: ADMIN_TOKEN is not set; generated")
+            token = first.rsplit(" ", 1)[1].strip()
+            for line in server.stderr:
+                if "Uvicorn running on" in line:
+                    break
+
+            assert status_of(f"{base}/healthz") == 200
+            claims = f"{base}/coupon-events/1/claims"
+            assert status_of(claims, token) == 404, "the printed token is the admin token"
+            assert status_of(claims, token + "x") == 401
+        finally:
+            server.send_signal(signal.SIGINT)
+            stopped = server.wait(timeout=15)
+
+    assert stopped == 0

@@ -1,0 +1,80 @@
+"""Settings: defaults, every variable, and one clear line for a bad value."""
+
+import pytest
+
+from composition.settings import Profile, Settings, SettingsError
+from domain.model.otp import OtpPolicy
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_environ({})
+
+    assert settings == Settings()
+    assert settings.profile is Profile.MEMORY
+    assert settings.otp == OtpPolicy(
+        ttl_seconds=180, max_attempts=5, issue_limit=3, issue_window_seconds=600
+    )
+    assert (settings.cache_ttl_seconds, settings.session_ttl_seconds) == (300, 3600)
+    assert settings.request_deadline_seconds == 2.0
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_environ(
+        {
+            "APP_PROFILE": "memory",
+            "ADMIN_TOKEN": "a" * 20,
+            "CACHE_ENABLED": "false",
+            "CACHE_TTL_SECONDS": "5",
+            "OTP_TTL_SECONDS": "60",
+            "OTP_MAX_ATTEMPTS": "2",
+            "OTP_ISSUE_LIMIT": "9",
+            "OTP_ISSUE_WINDOW_SECONDS": "30",
+            "OTP_EXPOSE_CODE": "yes",
+            "OTP_SECRET": "s" * 16,
+            "SESSION_TTL_SECONDS": "10",
+            "REQUEST_DEADLINE_SECONDS": "0.5",
+        }
+    )
+
+    assert settings == Settings(
+        admin_token="a" * 20,
+        cache_enabled=False,
+        cache_ttl_seconds=5,
+        otp=OtpPolicy(ttl_seconds=60, max_attempts=2, issue_limit=9, issue_window_seconds=30),
+        otp_expose_code=True,
+        otp_secret=b"s" * 16,
+        session_ttl_seconds=10,
+        request_deadline_seconds=0.5,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory; got 'mongo'"),
+        ("CACHE_TTL_SECONDS", "five", "CACHE_TTL_SECONDS must be an integer, got 'five'"),
+        ("CACHE_TTL_SECONDS", "0", "CACHE_TTL_SECONDS must be between 1 and 1000000000, got 0"),
+        ("OTP_MAX_ATTEMPTS", "1000", "OTP_MAX_ATTEMPTS must be between 1 and 100, got 1000"),
+        ("CACHE_ENABLED", "maybe", "CACHE_ENABLED must be true or false, got 'maybe'"),
+        ("REQUEST_DEADLINE_SECONDS", "nan", "REQUEST_DEADLINE_SECONDS must be between"),
+        ("REQUEST_DEADLINE_SECONDS", "soon", "REQUEST_DEADLINE_SECONDS must be a number"),
+        ("ADMIN_TOKEN", "short-secret", "ADMIN_TOKEN must be at least 16 characters long"),
+    ],
+)
+def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_environ({name: value})
+
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+
+
+def test_a_bad_secret_is_not_echoed() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_environ({"OTP_SECRET": "hunter2"})
+
+    assert "hunter2" not in str(error.value)
+
+
+def test_an_empty_variable_counts_as_unset() -> None:
+    assert Settings.from_environ({"CACHE_TTL_SECONDS": " ", "ADMIN_TOKEN": ""}) == Settings()
