@@ -1,0 +1,102 @@
+"""The backends the contract suite runs on, behind one interface the tests use."""
+
+from typing import Protocol
+
+from adapters.inmemory.cache import InMemoryCache
+from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
+from adapters.inmemory.event_bus import InMemoryEventBus
+from adapters.inmemory.health import InMemoryProbe
+from adapters.inmemory.lock import InMemoryLock
+from adapters.inmemory.notice_repository import InMemoryNoticeRepository
+from adapters.inmemory.ranking import InMemoryRanking
+from adapters.inmemory.search_history import InMemorySearchHistory
+from adapters.inmemory.token_store import InMemoryTokenStore
+from adapters.inmemory.usage_log import InMemoryUsageLog
+from ports.cache import Cache
+from ports.coupon_ledger import CouponLedger
+from ports.event_bus import EventBus
+from ports.health import HealthProbe
+from ports.lock import Lock
+from ports.notice_repository import NoticeRepository
+from ports.ranking import Ranking
+from ports.search_history import SearchHistory
+from ports.token_store import TokenStore
+from ports.usage_log import UsageLog
+from tests.support.clock import ManualClock
+
+
+class Backend(Protocol):
+    """One adapter of each port over one shared store, and what tests may ask of it.
+
+    Each port method returns an adapter over the same data every time it is called: two calls
+    are two instances of the service sharing the backend.
+    """
+
+    def notices(self) -> NoticeRepository: ...
+    def cache(self) -> Cache: ...
+    def tokens(self) -> TokenStore: ...
+    def search_history(self) -> SearchHistory: ...
+    def ranking(self) -> Ranking: ...
+    def coupons(self) -> CouponLedger: ...
+    def lock(self) -> Lock: ...
+    def bus(self) -> EventBus: ...
+    def usage(self) -> UsageLog: ...
+    def probe(self) -> HealthProbe: ...
+
+    async def advance(self, seconds: float) -> None:
+        """Let `seconds` pass for every TTL, lease and window of the backend."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class InMemoryBackend(Backend):
+    """The in-process adapters: one object per port, all on one manual clock."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self._notices = InMemoryNoticeRepository()
+        self._cache = InMemoryCache(self.clock)
+        self._tokens = InMemoryTokenStore(self.clock)
+        self._search_history = InMemorySearchHistory(self.clock)
+        self._ranking = InMemoryRanking(self.clock)
+        self._coupons = InMemoryCouponLedger()
+        self._lock = InMemoryLock(self.clock)
+        self._bus = InMemoryEventBus()
+        self._usage = InMemoryUsageLog()
+
+    def notices(self) -> NoticeRepository:
+        return self._notices
+
+    def cache(self) -> Cache:
+        return self._cache
+
+    def tokens(self) -> TokenStore:
+        return self._tokens
+
+    def search_history(self) -> SearchHistory:
+        return self._search_history
+
+    def ranking(self) -> Ranking:
+        return self._ranking
+
+    def coupons(self) -> CouponLedger:
+        return self._coupons
+
+    def lock(self) -> Lock:
+        return self._lock
+
+    def bus(self) -> EventBus:
+        return self._bus
+
+    def usage(self) -> UsageLog:
+        return self._usage
+
+    def probe(self) -> HealthProbe:
+        return InMemoryProbe()
+
+    async def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    async def close(self) -> None:
+        await self._bus.close()
