@@ -9,7 +9,11 @@ class Clock(Protocol):
 
     Contract:
     - `now()` returns an aware UTC datetime and never goes backwards.
+    - `timestamp()` is the same instant in seconds since the epoch, as TTL arithmetic wants it
+      (without building a datetime on every cache lookup).
     - Synchronous on purpose: reading a clock is not I/O, and TTL checks happen on hot paths.
     """
 
     def now(self) -> datetime: ...
+
+    def timestamp(self) -> float: ...

@@ -55,7 +55,8 @@ class Edge:
         self._deadline_seconds = deadline_seconds
         self._requests: Counter = metrics.http_requests
         self._durations: Histogram = metrics.http_duration
-        self._routes: dict[str, str] = {}
+        # NOTE: `labels()` costs microseconds per call; the children are few, keep them.
+        self._series: dict[tuple[str | None, str, int], tuple[Counter, Histogram]] = {}
         self._timeout_body = orjson.dumps(
             {
                 "type": "about:blank",
@@ -107,15 +108,19 @@ class Edge:
         await send({"type": "http.response.body", "body": self._timeout_body})
 
     def _observe(self, scope: Scope, status: int, seconds: float) -> None:
-        route = self._route_label(scope.get(ROUTE_KEY))
         method = scope["method"] if scope["method"] in METHODS else "other"
-        self._requests.labels(route, method, str(status)).inc()
-        self._durations.labels(route, method).observe(seconds)
+        key = (scope.get(ROUTE_KEY), method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = self._new_series(*key)
+        series[0].inc()
+        series[1].observe(seconds)
 
-    def _route_label(self, template: str | None) -> str:
-        if template is None:
-            return UNMATCHED
-        label = self._routes.get(template)
-        if label is None:
-            label = self._routes[template] = _CONVERTER.sub(r"{\1}", template)
-        return label
+    def _new_series(
+        self, template: str | None, method: str, status: int
+    ) -> tuple[Counter, Histogram]:
+        route = UNMATCHED if template is None else _CONVERTER.sub(r"{\1}", template)
+        return (
+            self._requests.labels(route, method, str(status)),
+            self._durations.labels(route, method),
+        )

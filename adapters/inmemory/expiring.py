@@ -28,7 +28,7 @@ class ExpiringMap(Generic[K, V]):
         self._order = itertools.count()  # breaks ties in the heap without comparing keys
 
     def _now(self) -> float:
-        return self._clock.now().timestamp()
+        return self._clock.timestamp()
 
     def get(self, key: K) -> V | None:
         item = self._items.get(key)

@@ -48,7 +48,7 @@ class InMemoryLock(Lock):
             self._release(name, holder)
 
     def _now(self) -> float:
-        return self._clock.now().timestamp()
+        return self._clock.timestamp()
 
     def _try_take(self, name: str, holder: object, ttl_seconds: float) -> bool:
         lease = self._leases.get(name)

@@ -11,9 +11,12 @@ class PrometheusTelemetry(Telemetry):
 
     def __init__(self, metrics: Metrics) -> None:
         self._metrics = metrics
+        self._cache_requests = {
+            status: metrics.cache_requests.labels(status.value.lower()) for status in CacheStatus
+        }
 
     def cache_request(self, status: CacheStatus) -> None:
-        self._metrics.cache_requests.labels(status.value.lower()).inc()
+        self._cache_requests[status].inc()
 
     def coupon_claim(self, strategy: ClaimStrategy, result: str) -> None:
         self._metrics.coupon_claims.labels(strategy.value, result).inc()

@@ -1,19 +1,23 @@
 """System `Clock`: UTC wall time that never steps backwards."""
 
+import time
 from datetime import UTC, datetime
 
 from ports.clock import Clock
 
 
 class SystemClock(Clock):
-    """`datetime.now(UTC)`, held at the last value if the system clock is set back."""
+    """`time.time()`, held at the last value if the system clock is set back."""
 
     def __init__(self) -> None:
-        self._last = datetime.now(UTC)
+        self._last = time.time()
 
-    def now(self) -> datetime:
-        now = datetime.now(UTC)
+    def timestamp(self) -> float:
+        now = time.time()
         if now < self._last:
             return self._last
         self._last = now
         return now
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp(), UTC)

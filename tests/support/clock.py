@@ -16,6 +16,9 @@ class ManualClock(Clock):
     def now(self) -> datetime:
         return self._now
 
+    def timestamp(self) -> float:
+        return self._now.timestamp()
+
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("time does not go backwards")
