@@ -51,7 +51,7 @@ class Edge:
     """
 
     def __init__(self, app: ASGIApp, *, deadline_seconds: float, metrics: Metrics) -> None:
-        self._app = app
+        self.wrapped = app
         self._deadline_seconds = deadline_seconds
         self._requests: Counter = metrics.http_requests
         self._durations: Histogram = metrics.http_duration
@@ -68,7 +68,7 @@ class Edge:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self._app(scope, receive, send)
+            await self.wrapped(scope, receive, send)
             return
         started = time.perf_counter()
         status: int | None = None
@@ -83,7 +83,7 @@ class Edge:
 
         try:
             async with deadline:
-                await self._app(scope, receive, send_watched)
+                await self.wrapped(scope, receive, send_watched)
         except TimeoutError:
             if not deadline.expired() or status is not None:
                 raise

@@ -15,14 +15,11 @@ from domain.model.errors import Forbidden, NoActiveCode, NotAuthenticated, TooMa
 from domain.model.identity import UserId
 from domain.model.otp import IssueOutcome, OtpPolicy, Verification
 from tests.support.clock import ManualClock
+from tests.support.otp import another_code
 from tests.support.secrets import ScriptedSecrets
 from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
 
 ALICE = UserId("alice")
-
-
-def other_than(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 @pytest.mark.parametrize(("elapsed", "alive"), [(179.999, True), (180.0, False)])
@@ -47,7 +44,7 @@ async def test_should_fail_verification_with_wrong_otp_and_not_delete_key(
     issued = await usecases.issue_otp(ALICE)
 
     with pytest.raises(WrongCode) as wrong:
-        await usecases.verify_otp(ALICE, other_than(issued.code))
+        await usecases.verify_otp(ALICE, another_code(issued.code))
 
     assert wrong.value.attempts_left == 4
     assert (await usecases.verify_otp(ALICE, issued.code)).user_id == ALICE
@@ -66,7 +63,7 @@ async def test_should_succeed_verification_and_delete_key_immediately(usecases: 
 
 async def test_the_last_wrong_attempt_burns_the_code(usecases: UseCases) -> None:
     issued = await usecases.issue_otp(ALICE)
-    wrong = other_than(issued.code)
+    wrong = another_code(issued.code)
 
     left = []
     for _ in range(5):

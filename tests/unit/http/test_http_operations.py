@@ -1,12 +1,12 @@
 """`/healthz`, `/readyz`, `/metrics` and `/openapi.json`."""
 
-from typing import Any
-
+import falcon.asgi
 import pytest
 from dependency_injector import providers
 from falcon import inspect, testing
 from openapi_spec_validator import validate
 
+from adapters.http.edge import ASGIApp, Edge
 from adapters.inmemory.health import InMemoryProbe
 from composition.root import Assembly
 from ports.errors import BackendUnavailable
@@ -78,8 +78,10 @@ async def test_metrics_count_requests_and_outcomes(api: testing.ASGIConductor) -
         assert sample in text, sample
 
 
-def app_routes(app: Any) -> dict[str, set[str]]:
-    falcon_app = app._app  # the Falcon app inside the deadline and metrics edge
+def app_routes(app: ASGIApp) -> dict[str, set[str]]:
+    assert isinstance(app, Edge)
+    falcon_app = app.wrapped
+    assert isinstance(falcon_app, falcon.asgi.App)
     routes: dict[str, set[str]] = {}
     for route in inspect.inspect_routes(falcon_app):
         path = route.path

@@ -9,11 +9,8 @@ from falcon import testing
 from composition.root import assemble
 from composition.settings import Settings
 from tests.support.clock import ManualClock
+from tests.support.otp import another_code
 from tests.unit.http.conftest import assert_problem, error_fields, login
-
-
-def wrong(code: str) -> str:
-    return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
 async def issue(api: testing.ASGIConductor, user_id: str = "alice") -> str:
@@ -74,7 +71,7 @@ async def test_a_wrong_code_is_401_with_attempts_left_and_keeps_the_code(
 ) -> None:
     code = await issue(api)
 
-    refused = await verify(api, wrong(code))
+    refused = await verify(api, another_code(code))
 
     assert_problem(refused, 401, attempts_left=4)
     assert (await verify(api, code)).status_code == 200
@@ -90,7 +87,7 @@ async def test_a_consumed_code_is_404(api: testing.ASGIConductor) -> None:
 async def test_the_fifth_wrong_code_burns_it(api: testing.ASGIConductor) -> None:
     code = await issue(api)
     for left in (4, 3, 2, 1, 0):
-        assert_problem(await verify(api, wrong(code)), 401, attempts_left=left)
+        assert_problem(await verify(api, another_code(code)), 401, attempts_left=left)
 
     assert_problem(await verify(api, code), 404)
 
@@ -121,7 +118,7 @@ async def test_a_malformed_verification_is_422_and_costs_no_attempt(
 
     assert error_fields(await api.simulate_post("/otp/verify", json=body)) == fields
 
-    assert_problem(await verify(api, wrong(code)), 401, attempts_left=4)
+    assert_problem(await verify(api, another_code(code)), 401, attempts_left=4)
 
 
 async def test_of_concurrent_verifications_exactly_one_is_200(api: testing.ASGIConductor) -> None:
