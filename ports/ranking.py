@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, Standing
+from domain.model.ranking import Leaderboard, ScoreOverflow, Standing
 
 
 class Ranking(Protocol):
@@ -13,6 +13,7 @@ class Ranking(Protocol):
     - `add` adds `delta` to the member's score (a new member starts at 0) and returns the
       standing right after, in one atomic step. It is idempotent per `increment_id`: repeating
       a call with the same id (a client retry) applies the delta once and returns the standing.
+      A delta that would make the score infinite changes nothing and returns `ScoreOverflow`.
     - `put` sets the score and returns the standing right after, atomically.
     - `standing` of a member not on the board returns None.
     - `page` lists highest score first (equal scores: by member, descending), each entry with
@@ -22,7 +23,7 @@ class Ranking(Protocol):
 
     async def add(
         self, board: str, member: str, delta: float, *, increment_id: str
-    ) -> Standing: ...
+    ) -> Standing | ScoreOverflow: ...
 
     async def put(self, board: str, member: str, score: float) -> Standing: ...
 

@@ -1,9 +1,12 @@
 """The `TokenStore` port: OTP codes with their attempt counters, and user sessions."""
 
-from typing import Protocol
+from typing import Final, Protocol
 
 from domain.model.identity import UserId
 from domain.model.otp import IssueOutcome, OtpPolicy, Verification
+
+REPLAY_SECONDS: Final = 60
+"""How long the outcome of a consuming attempt is remembered for its retries."""
 
 
 class TokenStore(Protocol):
@@ -21,6 +24,10 @@ class TokenStore(Protocol):
       digest takes one attempt and gives `CodeRejected(attempts_left)`, deleting (burning) the code
       when none are left. Of any number of concurrent attempts with the right digest, exactly one
       gets `CodeVerified`.
+    - Retries are safe: repeating `verify_code` with the same `attempt_id` (a client retry after
+      a lost reply) returns that attempt's first outcome and counts nothing again, for at least
+      `REPLAY_SECONDS` after it. Repeating `issue_code` with the digest already stored is
+      accepted again without counting a second issue.
     - Codes vanish `ttl_seconds` after their issue, attempts or not.
 
     Contract for sessions:
@@ -33,7 +40,9 @@ class TokenStore(Protocol):
 
     async def issue_code(self, user_id: UserId, digest: str, policy: OtpPolicy) -> IssueOutcome: ...
 
-    async def verify_code(self, user_id: UserId, digest: str) -> Verification: ...
+    async def verify_code(
+        self, user_id: UserId, digest: str, *, attempt_id: str
+    ) -> Verification: ...
 
     async def open_session(
         self, token_digest: str, user_id: UserId, *, ttl_seconds: int

@@ -14,6 +14,7 @@ from domain.model.errors import (
     Forbidden,
     NotAuthenticated,
     NotFound,
+    ScoreOutOfRange,
     SoldOut,
     TooManyCodes,
     WrongCode,
@@ -94,6 +95,10 @@ def problem_for(error: Exception) -> Problem:
             return Problem(409, str(error))
         case SoldOut():
             return Problem(410, str(error))
+        case ScoreOutOfRange():
+            return Problem(
+                422, str(error), errors=[{"field": "delta", "message": "would overflow the score"}]
+            )
         case TooManyCodes(retry_after=retry_after):
             return Problem(429, str(error), headers={"Retry-After": str(retry_after)})
         case LockNotAcquired():

@@ -1,12 +1,13 @@
 """In-memory `Ranking`: per board, a sorted list of (score, member) and a score by member."""
 
 import bisect
+import math
 from dataclasses import dataclass, field
 
 from adapters.inmemory.expiring import ExpiringMap
 from adapters.inmemory.round_trip import round_trip
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, Standing, competition_ranks
+from domain.model.ranking import Leaderboard, ScoreOverflow, Standing, competition_ranks
 from ports.clock import Clock
 from ports.ranking import Ranking
 
@@ -48,12 +49,17 @@ class InMemoryRanking(Ranking):
         self._boards: dict[str, _Board] = {}
         self._applied: ExpiringMap[tuple[str, str], bool] = ExpiringMap(clock)
 
-    async def add(self, board: str, member: str, delta: float, *, increment_id: str) -> Standing:
+    async def add(
+        self, board: str, member: str, delta: float, *, increment_id: str
+    ) -> Standing | ScoreOverflow:
         await round_trip()
         entries = self._boards.setdefault(board, _Board())
         if self._applied.get((board, increment_id)) is None:
+            score = entries.scores.get(member, 0.0) + delta
+            if not math.isfinite(score):
+                return ScoreOverflow()
             self._applied.put((board, increment_id), True, ttl_seconds=INCREMENT_MEMORY_SECONDS)
-            entries.set(member, entries.scores.get(member, 0.0) + delta)
+            entries.set(member, score)
         standing = entries.standing(member)
         assert standing is not None
         return standing

@@ -18,13 +18,18 @@ from domain.model.otp import (
     Verification,
 )
 from ports.clock import Clock
-from ports.token_store import TokenStore
+from ports.token_store import REPLAY_SECONDS, TokenStore
 
 
 @dataclass(frozen=True, slots=True)
 class _Code:
-    digest: str
+    """A live code (`digest` set), or the trace of a consumed or burned one (`digest` None),
+    with the last attempt's id and outcome for its retries."""
+
+    digest: str | None
     attempts_left: int
+    last_attempt: str | None = None
+    last_outcome: Verification | None = None
 
 
 class InMemoryTokenStore(TokenStore):
@@ -37,6 +42,9 @@ class InMemoryTokenStore(TokenStore):
 
     async def issue_code(self, user_id: UserId, digest: str, policy: OtpPolicy) -> IssueOutcome:
         await round_trip()
+        live = self._codes.get(user_id)
+        if live is not None and live.digest == digest:
+            return IssueAccepted()  # a retry of the issue that stored it
         issued = self._issues.get(user_id)
         if issued is None:
             self._issues.put(user_id, 1, ttl_seconds=policy.issue_window_seconds)
@@ -48,20 +56,26 @@ class InMemoryTokenStore(TokenStore):
         self._codes.put(user_id, _Code(digest, policy.max_attempts), ttl_seconds=policy.ttl_seconds)
         return IssueAccepted()
 
-    async def verify_code(self, user_id: UserId, digest: str) -> Verification:
+    async def verify_code(self, user_id: UserId, digest: str, *, attempt_id: str) -> Verification:
         await round_trip()
         code = self._codes.get(user_id)
-        if code is None:
+        if code is not None and code.last_attempt == attempt_id and code.last_outcome is not None:
+            return code.last_outcome  # a retry: same answer, nothing counted again
+        if code is None or code.digest is None:
             return CodeMissing()
         if hmac.compare_digest(code.digest, digest):
-            self._codes.pop(user_id)
-            return CodeVerified()
-        attempts_left = code.attempts_left - 1
-        if attempts_left <= 0:
-            self._codes.pop(user_id)
-        else:
-            self._codes.replace(user_id, _Code(code.digest, attempts_left))
-        return CodeRejected(attempts_left)
+            verified = CodeVerified()
+            self._codes.put(
+                user_id, _Code(None, 0, attempt_id, verified), ttl_seconds=REPLAY_SECONDS
+            )
+            return verified
+        rejected = CodeRejected(code.attempts_left - 1)
+        burned = rejected.attempts_left <= 0
+        self._codes.replace(
+            user_id,
+            _Code(None if burned else code.digest, rejected.attempts_left, attempt_id, rejected),
+        )
+        return rejected
 
     async def open_session(self, token_digest: str, user_id: UserId, *, ttl_seconds: int) -> None:
         await round_trip()

@@ -29,6 +29,10 @@ class NoActiveCode(NotFound):
     """No OTP code to verify: never issued, expired, consumed, or burned by wrong attempts."""
 
 
+class ScoreOutOfRange(DomainError):
+    """A score change whose result would not be a finite number."""
+
+
 class TooManyCodes(DomainError):
     """The issuance limit for this user is reached; the window ends in `retry_after` seconds."""
 

@@ -27,6 +27,11 @@ class Leaderboard:
     entries: tuple[Standing, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreOverflow:
+    """A delta that would push the score past the largest finite number; nothing changed."""
+
+
 def competition_ranks(scores: Sequence[float], *, offset: int, first_rank: int) -> list[int]:
     """Ranks of consecutive `scores` (highest first) that start at position `offset` of the
     board, the first of which has rank `first_rank` (1 + members scoring strictly higher).

@@ -73,7 +73,9 @@ class VerifyOtp:
 
     async def __call__(self, user_id: UserId, code: str) -> Session:
         try:
-            verification = await self._tokens.verify_code(user_id, self._digester(user_id, code))
+            verification = await self._tokens.verify_code(
+                user_id, self._digester(user_id, code), attempt_id=self._secrets.nonce()
+            )
         except PortError:
             self._telemetry.otp_verification("unavailable")
             raise

@@ -1,8 +1,8 @@
 """Ranking use-cases: change scores, read a leaderboard, read one member's standing."""
 
-from domain.model.errors import NotFound
+from domain.model.errors import NotFound, ScoreOutOfRange
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, Standing
+from domain.model.ranking import Leaderboard, ScoreOverflow, Standing
 from ports.ranking import Ranking
 from ports.secrets import SecretSource
 
@@ -11,6 +11,7 @@ class AddScore:
     """Add a delta to a member's score; returns the new standing.
 
     Each call carries a fresh increment id, so a retry inside the adapter applies it once.
+    Raises `ScoreOutOfRange` if the score would overflow (nothing changes).
     """
 
     def __init__(self, ranking: Ranking, secrets: SecretSource) -> None:
@@ -18,7 +19,10 @@ class AddScore:
         self._secrets = secrets
 
     async def __call__(self, board: str, member: str, delta: float) -> Standing:
-        return await self._ranking.add(board, member, delta, increment_id=self._secrets.nonce())
+        standing = await self._ranking.add(board, member, delta, increment_id=self._secrets.nonce())
+        if isinstance(standing, ScoreOverflow):
+            raise ScoreOutOfRange(f"adding {delta:g} would make the score overflow")
+        return standing
 
 
 class PutScore:

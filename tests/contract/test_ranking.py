@@ -3,7 +3,7 @@
 import asyncio
 
 from domain.model.paging import PageRequest
-from domain.model.ranking import Standing
+from domain.model.ranking import ScoreOverflow, Standing
 from tests.contract.backends import Backend
 
 
@@ -23,7 +23,7 @@ async def test_a_repeated_increment_id_applies_once(backend: Backend) -> None:
     await ranking.add("b", "ann", 10, increment_id="same")
     retried = await backend.ranking().add("b", "ann", 10, increment_id="same")
 
-    assert retried.score == 10
+    assert retried == Standing(member="ann", score=10, rank=1)
     assert (await ranking.standing("b", "ann")) == Standing(member="ann", score=10, rank=1)
 
 
@@ -68,7 +68,18 @@ async def test_fractional_and_negative_scores_keep_their_value(backend: Backend)
     await ranking.put("b", "x", -0.1)
     standing = await ranking.add("b", "x", 1e-9, increment_id="tiny")
 
-    assert standing.score == -0.1 + 1e-9
+    assert standing == Standing(member="x", score=-0.1 + 1e-9, rank=1)
+
+
+async def test_a_delta_that_would_overflow_changes_nothing(backend: Backend) -> None:
+    ranking = backend.ranking()
+    await ranking.put("b", "x", 1.5e308)
+
+    refused = await ranking.add("b", "x", 1e308, increment_id="too-much")
+    allowed = await ranking.add("b", "x", -1e308, increment_id="fine")
+
+    assert refused == ScoreOverflow()
+    assert allowed == Standing(member="x", score=1.5e308 - 1e308, rank=1)
 
 
 async def test_concurrent_increments_are_all_applied(backend: Backend) -> None:
@@ -76,6 +87,4 @@ async def test_concurrent_increments_are_all_applied(backend: Backend) -> None:
         *(backend.ranking().add("b", "ann", 1, increment_id=f"i{n}") for n in range(300))
     )
 
-    standing = await backend.ranking().standing("b", "ann")
-    assert standing is not None
-    assert standing.score == 300
+    assert await backend.ranking().standing("b", "ann") == Standing(member="ann", score=300, rank=1)

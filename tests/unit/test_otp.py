@@ -143,9 +143,9 @@ class RecordingTokenStore(InMemoryTokenStore):
         self.received.append(digest)
         return await super().issue_code(user_id, digest, policy)
 
-    async def verify_code(self, user_id: UserId, digest: str) -> Verification:
+    async def verify_code(self, user_id: UserId, digest: str, *, attempt_id: str) -> Verification:
         self.received.append(digest)
-        return await super().verify_code(user_id, digest)
+        return await super().verify_code(user_id, digest, attempt_id=attempt_id)
 
     async def open_session(self, token_digest: str, user_id: UserId, *, ttl_seconds: int) -> None:
         self.received.append(token_digest)

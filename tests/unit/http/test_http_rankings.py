@@ -129,3 +129,15 @@ async def test_changing_scores_needs_the_admin_token(api: testing.ASGIConductor)
     assert_problem(
         await api.simulate_post("/rankings/weekly/scores", json={"member": "a", "delta": 1}), 401
     )
+
+
+async def test_a_delta_that_would_overflow_the_score_is_422(api: testing.ASGIConductor) -> None:
+    await put(api, "ann", 1.5e308)
+
+    result = await api.simulate_post(
+        "/rankings/weekly/scores", json={"member": "ann", "delta": 1e308}, headers=ADMIN
+    )
+
+    assert error_fields(result) == ["delta"]
+    standing = await api.simulate_get("/rankings/weekly/members/ann")
+    assert standing.json["score"] == 1.5e308

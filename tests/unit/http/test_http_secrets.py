@@ -24,11 +24,11 @@ class FlakyTokenStore(InMemoryTokenStore):
         super().__init__(clock)
         self.failures_left = 1
 
-    async def verify_code(self, user_id: UserId, digest: str) -> Verification:
+    async def verify_code(self, user_id: UserId, digest: str, *, attempt_id: str) -> Verification:
         if self.failures_left:
             self.failures_left -= 1
             raise BackendUnavailable(f"lost connection while verifying for {user_id}")
-        return await super().verify_code(user_id, digest)
+        return await super().verify_code(user_id, digest, attempt_id=attempt_id)
 
 
 async def test_no_secret_is_logged_along_a_whole_credential_flow(
