@@ -2,11 +2,20 @@
 
 from collections.abc import AsyncIterator
 
+import fakeredis
 import pytest
+from redis.asyncio import BlockingConnectionPool, Redis
 
+from adapters.redis.client import MAX_CONNECTIONS, connect
 from tests.contract.backends import Backend, InMemoryBackend
+from tests.contract.redis_backends import RedisBackend, RedisServerBackend
+from tests.support.redis_server import RedisServer
 
-BACKENDS = ["inmemory"]
+BACKENDS = ["inmemory", "fakeredis", "redis"]
+
+# Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
+# 2,000 concurrent claimers from timing out on the connection pool.
+DEADLINE_SECONDS = 10.0
 
 
 @pytest.fixture(params=BACKENDS)
@@ -14,7 +23,26 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
     match request.param:
         case "inmemory":
             chosen: Backend = InMemoryBackend()
+        case "fakeredis":
+            fake: Redis = fakeredis.FakeAsyncRedis(
+                server=fakeredis.FakeServer(),
+                protocol=3,
+                # NOTE: the production pool class; the default raises past 100 in-flight commands.
+                connection_pool_class=BlockingConnectionPool,
+                max_connections=MAX_CONNECTIONS,
+            )
+            chosen = RedisBackend(fake)
+        case "redis":
+            server: RedisServer = request.getfixturevalue("redis_server")
+            client = connect(server.url, deadline_seconds=DEADLINE_SECONDS)
+            await client.flushall()
+            chosen = RedisServerBackend(client, server)
     try:
         yield chosen
     finally:
         await chosen.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the real server's tests together (one server for the session)."""
+    items.sort(key=lambda item: "[redis" in item.nodeid)

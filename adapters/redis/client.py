@@ -1,0 +1,122 @@
+"""One Redis client per process: pool, timeouts and retries sized to the request deadline, Lua
+scripts, and the translation of `redis.exceptions` into `ports.errors`."""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from typing import Final
+
+from redis import exceptions
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.commands.core import AsyncScript
+
+from ports.errors import BackendTimeout, BackendUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_CONNECTIONS: Final = 64
+"""Commands take microseconds: 64 connections serve thousands of concurrent requests, the
+others wait for one (a plain pool would raise `MaxConnectionsError` instead)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Timing:
+    """Timeouts and retries such that a command that keeps failing still gives up in time
+    for the request to answer 503 within its deadline:
+    pool wait + attempts x (connect or socket timeout) + backoffs < deadline."""
+
+    pool_timeout: float
+    connect_timeout: float
+    socket_timeout: float
+    retries: int
+    backoff_base: float
+    backoff_cap: float
+
+    @classmethod
+    def within(cls, deadline_seconds: float) -> "Timing":
+        # With a 2 s deadline: 0.2 + 3 x 0.4 + 2 x 0.1 = 1.6 s at worst.
+        return cls(
+            pool_timeout=deadline_seconds / 10,
+            connect_timeout=deadline_seconds / 5,
+            socket_timeout=deadline_seconds / 5,
+            retries=2,
+            backoff_base=0.01,
+            backoff_cap=deadline_seconds / 20,
+        )
+
+    @property
+    def worst_case_seconds(self) -> float:
+        attempts = self.retries + 1
+        return (
+            self.pool_timeout
+            + attempts * max(self.connect_timeout, self.socket_timeout)
+            + self.retries * self.backoff_cap
+        )
+
+
+def connect(url: str, *, deadline_seconds: float, max_connections: int = MAX_CONNECTIONS) -> Redis:
+    """A client for `url` on a bounded, blocking pool. No I/O until the first command."""
+    timing = Timing.within(deadline_seconds)
+    pool = BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timing.pool_timeout,
+        socket_connect_timeout=timing.connect_timeout,
+        socket_timeout=timing.socket_timeout,
+        socket_keepalive=True,
+        retry=Retry(
+            ExponentialWithJitterBackoff(base=timing.backoff_base, cap=timing.backoff_cap),
+            timing.retries,
+        ),
+        protocol=3,
+    )
+    return Redis.from_pool(pool)  # the client owns the pool: aclose() also disconnects it
+
+
+class RedisConnector:
+    """What every Redis adapter of one process shares: the client, the scripts, and one place
+    where client errors become port errors (counted by kind through `on_error`)."""
+
+    def __init__(self, client: Redis, *, on_error: Callable[[str], None] | None = None) -> None:
+        self.client = client
+        self._on_error = on_error
+        self._scripts: dict[str, AsyncScript] = {}
+
+    def script(self, name: str) -> AsyncScript:
+        """The Lua script `lua/<name>.lua`, registered once. Calls use EVALSHA and reload the
+        script on NOSCRIPT (an empty script cache after a restart or a failover)."""
+        script = self._scripts.get(name)
+        if script is None:
+            source = resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
+            script = self._scripts[name] = self.client.register_script(source)
+        return script
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        """Translate `redis.exceptions` into `BackendTimeout` / `BackendUnavailable`."""
+        try:
+            yield
+        except exceptions.TimeoutError as error:
+            self._report("timeout", error)
+            raise BackendTimeout(f"redis did not answer in time: {error}") from error
+        except exceptions.ConnectionError as error:
+            self._report("connection", error)
+            raise BackendUnavailable(f"redis is unreachable: {error}") from error
+        except exceptions.ReadOnlyError as error:
+            self._report("read_only", error)
+            raise BackendUnavailable(f"redis refused a write: {error}") from error
+        except exceptions.RedisError as error:
+            self._report("response", error)
+            raise BackendUnavailable(f"redis failed the command: {error}") from error
+
+    def _report(self, kind: str, error: Exception) -> None:
+        if self._on_error is not None:
+            self._on_error(kind)
+        log.debug("redis %s error: %s", kind, error)
+
+    async def close(self) -> None:
+        await self.client.aclose()

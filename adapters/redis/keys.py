@@ -1,0 +1,81 @@
+"""Every Redis key and channel this service uses, in one place.
+
+Keys one script or transaction touches share a {hash tag}, so that they live in one Cluster
+slot: `rp:otp:{alice}:code` and `rp:otp:{alice}:issues`. The identifiers in tags cannot hold
+braces (the input rules forbid them), so a tag cannot be forged.
+"""
+
+from domain.model.paging import PageRequest
+
+PREFIX = "rp"
+
+
+def cache_generation() -> str:
+    return f"{PREFIX}:{{notices}}:generation"
+
+
+def cache_page(request: PageRequest) -> str:
+    return f"{PREFIX}:{{notices}}:page:{request.limit}:{request.offset}"
+
+
+def otp_code(user_id: str) -> str:
+    return f"{PREFIX}:otp:{{{user_id}}}:code"
+
+
+def otp_issues(user_id: str) -> str:
+    return f"{PREFIX}:otp:{{{user_id}}}:issues"
+
+
+def session(token_digest: str) -> str:
+    return f"{PREFIX}:session:{token_digest}"
+
+
+def search_history(user_id: str) -> str:
+    return f"{PREFIX}:searches:{{{user_id}}}"
+
+
+def leaderboard(board: str) -> str:
+    return f"{PREFIX}:board:{{{board}}}"
+
+
+def applied_increment(board: str, increment_id: str) -> str:
+    return f"{PREFIX}:board:{{{board}}}:applied:{increment_id}"
+
+
+def coupon_event_ids() -> str:
+    return f"{PREFIX}:coupon-events:ids"
+
+
+def coupon_event(event_id: int) -> str:
+    return f"{PREFIX}:coupon-event:{{{event_id}}}"
+
+
+def coupon_claims(event_id: int) -> str:
+    """Sorted set: member = user id, score = coupon number."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:claims"
+
+
+def coupon_claim_tokens(event_id: int) -> str:
+    """Hash: user id -> the token of the atomic claim that granted the coupon."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:tokens"
+
+
+def lock(name: str) -> str:
+    return f"{PREFIX}:lock:{{{name}}}"
+
+
+def usage_count(source: str) -> str:
+    return f"{PREFIX}:usage:{{{source}}}:count"
+
+
+def usage_seqs(source: str) -> str:
+    return f"{PREFIX}:usage:{{{source}}}:seqs"
+
+
+def channel(name: str) -> str:
+    return f"{PREFIX}:events:{name}"
+
+
+def channel_name(key: str) -> str:
+    """The bus channel of a Redis channel key."""
+    return key.removeprefix(f"{PREFIX}:events:")

@@ -1,0 +1,121 @@
+"""The Redis adapters as contract-suite backends: on fakeredis, and on a real redis-server."""
+
+from typing import Protocol, runtime_checkable
+
+from redis.asyncio import Redis
+
+from adapters.inmemory.notice_repository import InMemoryNoticeRepository
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import RedisConnector
+from adapters.redis.coupon_ledger import RedisCouponLedger
+from adapters.redis.event_bus import RedisEventBus
+from adapters.redis.health import RedisProbe
+from adapters.redis.lock import RedisLock
+from adapters.redis.ranking import RedisRanking
+from adapters.redis.search_history import RedisSearchHistory
+from adapters.redis.token_store import RedisTokenStore
+from adapters.redis.usage_log import RedisUsageLog
+from ports.cache import Cache
+from ports.coupon_ledger import CouponLedger
+from ports.event_bus import EventBus
+from ports.health import HealthProbe
+from ports.lock import Lock
+from ports.notice_repository import NoticeRepository
+from ports.ranking import Ranking
+from ports.search_history import SearchHistory
+from ports.token_store import TokenStore
+from ports.usage_log import UsageLog
+from tests.contract.backends import Backend
+from tests.support.redis_server import RedisServer
+
+
+@runtime_checkable
+class Restartable(Protocol):
+    """A backend with a server whose connections can be lost."""
+
+    async def kill_connections(self) -> None:
+        """Close every client connection from the server side (`CLIENT KILL`)."""
+        ...
+
+    def restart_server(self) -> None:
+        """Kill the server and start it again on the same port (its data is lost)."""
+        ...
+
+
+class RedisBackend(Backend):
+    """The Redis adapters over one client. Every `bus()` is a new bus, with its own Pub/Sub
+    connection: a second instance of the service."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+        self._connector = RedisConnector(client)
+        self._notices = InMemoryNoticeRepository()  # notices are not kept in Redis
+        self._buses: list[RedisEventBus] = []
+
+    def notices(self) -> NoticeRepository:
+        return self._notices
+
+    def cache(self) -> Cache:
+        return RedisCache(self._connector)
+
+    def tokens(self) -> TokenStore:
+        return RedisTokenStore(self._connector)
+
+    def search_history(self) -> SearchHistory:
+        return RedisSearchHistory(self._connector)
+
+    def ranking(self) -> Ranking:
+        return RedisRanking(self._connector)
+
+    def coupons(self) -> CouponLedger:
+        return RedisCouponLedger(self._connector)
+
+    def lock(self) -> Lock:
+        return RedisLock(self._connector)
+
+    def bus(self) -> EventBus:
+        bus = RedisEventBus(self._connector, confirm_timeout_seconds=5)
+        self._buses.append(bus)
+        return bus
+
+    def usage(self) -> UsageLog:
+        return RedisUsageLog(self._connector)
+
+    def probe(self) -> HealthProbe:
+        return RedisProbe(self._connector)
+
+    async def advance(self, seconds: float) -> None:
+        """Redis TTLs are relative: shortening every TTL is exactly time passing for them."""
+        elapsed_ms = int(seconds * 1000)
+        async for key in self.client.scan_iter(count=1000):
+            remaining = await self.client.pttl(key)
+            if remaining < 0:
+                continue
+            if remaining <= elapsed_ms:
+                await self.client.delete(key)
+            else:
+                await self.client.pexpire(key, remaining - elapsed_ms)
+
+    async def close(self) -> None:
+        for bus in self._buses:
+            await bus.close()
+        await self._connector.close()
+
+
+class RedisServerBackend(RedisBackend, Restartable):
+    """The Redis adapters on a real redis-server, emptied first."""
+
+    def __init__(self, client: Redis, server: RedisServer) -> None:
+        super().__init__(client)
+        self._server = server
+
+    async def kill_connections(self) -> None:
+        admin = Redis(port=self._server.port)
+        try:
+            await admin.client_kill_filter(_type="normal", skipme=True)
+            await admin.client_kill_filter(_type="pubsub", skipme=True)
+        finally:
+            await admin.aclose()
+
+    def restart_server(self) -> None:
+        self._server.restart()

@@ -1,0 +1,66 @@
+"""Losing the server's connections: the next calls reconnect by themselves (Level 4).
+
+Only a backend with a server connection can lose it; in-process and fake backends say so
+and are skipped by capability.
+"""
+
+import asyncio
+
+import pytest
+
+from domain.model.events import BusMessage
+from domain.model.identity import UserId
+from domain.model.otp import CodeVerified, IssueAccepted, OtpPolicy
+from tests.contract.backends import Backend
+from tests.contract.redis_backends import Restartable
+
+DEADLINE_SECONDS = 2.0
+
+
+def restartable(backend: Backend) -> Restartable:
+    if not isinstance(backend, Restartable):
+        pytest.skip("no server connection to lose: the backend is in this process")
+    return backend
+
+
+async def test_should_retry_connection_on_disconnect_error(backend: Backend) -> None:
+    server = restartable(backend)
+    tokens = backend.tokens()
+    await tokens.open_session("s" * 64, UserId("alice"), ttl_seconds=60)  # opens connections
+
+    await server.kill_connections()
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        assert await tokens.session_user("s" * 64) == "alice"
+        assert await backend.usage().stats("nobody") is not None
+
+
+async def test_calls_succeed_within_the_deadline_after_a_server_restart(backend: Backend) -> None:
+    server = restartable(backend)
+    tokens = backend.tokens()
+    await tokens.open_session("s" * 64, UserId("alice"), ttl_seconds=60)
+
+    server.restart_server()  # kill -9 and start again: data and scripts are gone
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        assert await tokens.session_user("s" * 64) is None, "the data went with the server"
+        policy = OtpPolicy()
+        assert await tokens.issue_code(UserId("bob"), "a" * 64, policy) == IssueAccepted()
+        verified = await tokens.verify_code(UserId("bob"), "a" * 64, attempt_id="after-restart")
+        assert verified == CodeVerified(), "scripts reload after NOSCRIPT"
+
+
+async def test_a_subscription_survives_a_server_restart(backend: Backend) -> None:
+    server = restartable(backend)
+    message = BusMessage(channel="alerts", type="after.restart", payload={"ok": True})
+
+    async with backend.bus().subscribe("alerts") as subscription:
+        server.restart_server()
+        publisher = backend.bus()
+        async with asyncio.timeout(10):
+            received = None
+            while received is None:  # until the subscriber has re-subscribed, messages are lost
+                await publisher.publish(message)
+                received = await subscription.receive(timeout_seconds=0.2)
+
+    assert received == message
