@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck imports pytest bench clean
+.PHONY: install servers run test lint typecheck imports pytest bench redis-start redis-stop clean
 
 install: $(STAMP)
 
@@ -17,7 +17,12 @@ $(STAMP): setup.cfg pyproject.toml ops/bootstrap.sh
 run: install
 	$(BIN)/redis-practice serve --host $(HOST) --port $(PORT)
 
-test: install lint typecheck imports pytest
+test: install servers lint typecheck imports pytest
+
+# The contract and HTTP suites start their own redis-server on a free port: install it when
+# missing (as root); with CI=true a missing server fails the run instead of skipping tests.
+servers:
+	ops/redis.sh install
 
 lint: install
 	$(BIN)/ruff check .
@@ -28,6 +33,12 @@ typecheck: install
 
 imports: install
 	$(BIN)/lint-imports
+
+redis-start:
+	ops/redis.sh start
+
+redis-stop:
+	ops/redis.sh stop
 
 # pytest exits 5 when it collected nothing: a suite that ran no test has not passed.
 pytest: install

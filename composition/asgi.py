@@ -18,7 +18,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
 
 def announce(built: Assembly) -> None:
-    """Print a generated administrator token, once, to the terminal (never to the logs)."""
+    """Print a generated administrator token, once, to the terminal (never to the logs), and
+    any warning about the configuration."""
+    for warning in built.warnings:
+        print(f"redis-practice: warning: {warning}", file=sys.stderr, flush=True)
     if built.generated_admin_token is not None:
         print(
             "redis-practice: ADMIN_TOKEN is not set; generated for this process: "

@@ -5,6 +5,8 @@ NOTE: adapters are built without I/O, so they are plain `Singleton`s rather than
 What must be released on shutdown is listed in `closeables` and closed by `Backends`.
 """
 
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
 from adapters.http.app import HttpOptions, UseCases, create_http_app
@@ -21,6 +23,16 @@ from adapters.inmemory.usage_log import InMemoryUsageLog
 from adapters.prometheus.metrics import Metrics
 from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.prometheus.telemetry import PrometheusTelemetry
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import RedisConnector, connect
+from adapters.redis.coupon_ledger import RedisCouponLedger
+from adapters.redis.event_bus import RedisEventBus
+from adapters.redis.health import RedisProbe
+from adapters.redis.lock import RedisLock
+from adapters.redis.ranking import RedisRanking
+from adapters.redis.search_history import RedisSearchHistory
+from adapters.redis.token_store import RedisTokenStore
+from adapters.redis.usage_log import RedisUsageLog
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends
@@ -38,25 +50,72 @@ from domain.usecases.usage import RecordUsage, ShowUsage
 from ports.clock import Clock
 
 
-class MemoryAdapters(containers.DeclarativeContainer):
-    """The `memory` profile: every port in this process."""
+class _ProfileAdapters(containers.DeclarativeContainer):
+    """What every profile shares: its dependencies, and the notice repository.
+
+    NOTE: notices live in this process on every profile for now; the SQL repository of
+    DESIGN.md (SQLite, PostgreSQL) is not written yet.
+    """
 
     clock: providers.Dependency[Clock] = providers.Dependency()
     metrics = providers.Dependency(instance_of=Metrics)
+    settings = providers.Dependency(instance_of=Settings)
 
     notices = providers.Singleton(
         CountingNoticeRepository, providers.Singleton(InMemoryNoticeRepository), metrics
     )
-    cache = providers.Singleton(InMemoryCache, clock)
-    tokens = providers.Singleton(InMemoryTokenStore, clock)
-    search_history = providers.Singleton(InMemorySearchHistory, clock)
-    ranking = providers.Singleton(InMemoryRanking, clock)
+
+
+class MemoryAdapters(_ProfileAdapters):
+    """The `memory` profile: every port in this process."""
+
+    cache = providers.Singleton(InMemoryCache, _ProfileAdapters.clock)
+    tokens = providers.Singleton(InMemoryTokenStore, _ProfileAdapters.clock)
+    search_history = providers.Singleton(InMemorySearchHistory, _ProfileAdapters.clock)
+    ranking = providers.Singleton(InMemoryRanking, _ProfileAdapters.clock)
     coupons = providers.Singleton(InMemoryCouponLedger)
-    lock = providers.Singleton(InMemoryLock, clock)
+    lock = providers.Singleton(InMemoryLock, _ProfileAdapters.clock)
     bus = providers.Singleton(InMemoryEventBus)
     usage = providers.Singleton(InMemoryUsageLog)
     probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
     closeables = providers.List(bus)
+
+
+def _redis_error_counter(metrics: Metrics) -> Callable[[str], None]:
+    def count(kind: str) -> None:
+        metrics.redis_errors.labels(kind).inc()
+
+    return count
+
+
+def _half(seconds: float) -> float:
+    return seconds / 2
+
+
+class RedisAdapters(_ProfileAdapters):
+    """The `redis` profile: one Redis at `REDIS_URL` for everything but notices."""
+
+    _deadline = _ProfileAdapters.settings.provided.request_deadline_seconds
+    client = providers.Singleton(
+        connect, _ProfileAdapters.settings.provided.redis_url, deadline_seconds=_deadline
+    )
+    connector = providers.Singleton(
+        RedisConnector,
+        client,
+        on_error=providers.Callable(_redis_error_counter, _ProfileAdapters.metrics),
+    )
+    cache = providers.Singleton(RedisCache, connector)
+    tokens = providers.Singleton(RedisTokenStore, connector)
+    search_history = providers.Singleton(RedisSearchHistory, connector)
+    ranking = providers.Singleton(RedisRanking, connector)
+    coupons = providers.Singleton(RedisCouponLedger, connector)
+    lock = providers.Singleton(RedisLock, connector)
+    bus = providers.Singleton(
+        RedisEventBus, connector, confirm_timeout_seconds=providers.Callable(_half, _deadline)
+    )
+    usage = providers.Singleton(RedisUsageLog, connector)
+    probes = providers.Dict(redis=providers.Singleton(RedisProbe, connector))
+    closeables = providers.List(connector, bus)  # closed in reverse: the bus first
 
 
 def _enabled_cache(enabled: bool, cache: object) -> object | None:
@@ -67,10 +126,6 @@ def _lock_wait_seconds(deadline_seconds: float) -> float:
     # A request cannot outlive its deadline, so neither can the critical section (the lock's
     # TTL); the wait leaves a quarter of it to answer 503 before the deadline does.
     return deadline_seconds * 0.75
-
-
-def _probe_timeout_seconds(deadline_seconds: float) -> float:
-    return deadline_seconds / 2
 
 
 class Application(containers.DeclarativeContainer):
@@ -140,7 +195,7 @@ class Application(containers.DeclarativeContainer):
         check_readiness=providers.Singleton(
             CheckReadiness,
             adapters.probes,
-            timeout_seconds=providers.Callable(_probe_timeout_seconds, deadline),
+            timeout_seconds=providers.Callable(_half, deadline),
         ),
     )
     backends = providers.Singleton(Backends, adapters.closeables)

@@ -15,7 +15,8 @@ class Closeable(Protocol):
 
 
 class Backends:
-    """Closes backends in reverse order of creation; one failing does not keep others open."""
+    """Closes backends in reverse order of creation, once; one failing does not keep others
+    open."""
 
     def __init__(self, closeables: Sequence[Closeable]) -> None:
         self._closeables = list(closeables)
@@ -24,7 +25,8 @@ class Backends:
         log.info("backends: %d to close on shutdown", len(self._closeables))
 
     async def shutdown(self) -> None:
-        for closeable in reversed(self._closeables):
+        closeables, self._closeables = self._closeables, []
+        for closeable in reversed(closeables):
             try:
                 await closeable.close()
             except Exception:

@@ -7,7 +7,7 @@ from dependency_injector import containers
 
 from adapters.http.app import HttpOptions
 from adapters.http.edge import ASGIApp
-from composition.containers import Application, MemoryAdapters
+from composition.containers import Application, MemoryAdapters, RedisAdapters
 from composition.settings import Profile, Settings
 from ports.clock import Clock
 from ports.secrets import SecretSource
@@ -23,6 +23,7 @@ class Assembly:
     container: Application
     adapters: containers.DeclarativeContainer
     generated_admin_token: str | None
+    warnings: tuple[str, ...] = ()
 
     def app(self) -> ASGIApp:
         app: ASGIApp = self.container.http_app()
@@ -57,11 +58,21 @@ def assemble(
         container.clock.override(clock)
     if secret_source is not None:
         container.secrets.override(secret_source)
-    match settings.profile:
-        case Profile.MEMORY:
-            adapters = MemoryAdapters(clock=container.clock, metrics=container.metrics)
+    profiles: dict[Profile, type[MemoryAdapters | RedisAdapters]] = {
+        Profile.MEMORY: MemoryAdapters,
+        Profile.REDIS: RedisAdapters,
+    }
+    adapters = profiles[settings.profile](
+        clock=container.clock, metrics=container.metrics, settings=container.settings
+    )
     container.adapters.override(adapters)
-    return Assembly(container, adapters, generated)
+    warnings: tuple[str, ...] = ()
+    if settings.profile is not Profile.MEMORY and settings.otp_secret is None:
+        warnings = (
+            "OTP_SECRET is not set: codes issued by this instance will not verify on another "
+            "instance, nor after a restart",
+        )
+    return Assembly(container, adapters, generated, warnings)
 
 
 def build(settings: Settings) -> Assembly:

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Final, TypeVar
+from urllib.parse import urlsplit
 
 from domain.model.otp import OtpPolicy
 
@@ -16,6 +17,7 @@ class Profile(StrEnum):
     """Which adapters serve the ports (see DESIGN.md, "Profiles")."""
 
     MEMORY = "memory"
+    REDIS = "redis"
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -30,6 +32,7 @@ class Settings:
     """Everything the environment can set. Names and defaults are in DESIGN.md and README.md."""
 
     profile: Profile = Profile.MEMORY
+    redis_url: str = "redis://127.0.0.1:6379/0"
     admin_token: str | None = None
     cache_enabled: bool = True
     cache_ttl_seconds: int = 300
@@ -44,6 +47,7 @@ class Settings:
         env = _Environment(environ)
         return cls(
             profile=env.choice("APP_PROFILE", Profile, Profile.MEMORY),
+            redis_url=env.url("REDIS_URL", "redis://127.0.0.1:6379/0", {"redis", "rediss", "unix"}),
             admin_token=env.secret("ADMIN_TOKEN"),
             cache_enabled=env.flag("CACHE_ENABLED", default=True),
             cache_ttl_seconds=env.integer("CACHE_TTL_SECONDS", 300, minimum=1),
@@ -119,6 +123,17 @@ class _Environment:
                 return member
         options = ", ".join(member.value for member in enum)
         raise SettingsError(f"{name} must be one of: {options}; got {raw!r}")
+
+    def url(self, name: str, default: str, schemes: set[str]) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        parsed = urlsplit(raw)
+        if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
+            expected = ", ".join(f"{scheme}://" for scheme in sorted(schemes))
+            # NOTE: the URL may hold a password: name the variable, not the value.
+            raise SettingsError(f"{name} must be a URL starting with one of: {expected}")
+        return raw
 
     def secret(self, name: str) -> str | None:
         raw = self._raw(name)

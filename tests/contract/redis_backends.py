@@ -27,6 +27,7 @@ from ports.token_store import TokenStore
 from ports.usage_log import UsageLog
 from tests.contract.backends import Backend
 from tests.support.redis_server import RedisServer
+from tests.support.redis_time import shift_ttls
 
 
 @runtime_checkable
@@ -85,16 +86,7 @@ class RedisBackend(Backend):
         return RedisProbe(self._connector)
 
     async def advance(self, seconds: float) -> None:
-        """Redis TTLs are relative: shortening every TTL is exactly time passing for them."""
-        elapsed_ms = int(seconds * 1000)
-        async for key in self.client.scan_iter(count=1000):
-            remaining = await self.client.pttl(key)
-            if remaining < 0:
-                continue
-            if remaining <= elapsed_ms:
-                await self.client.delete(key)
-            else:
-                await self.client.pexpire(key, remaining - elapsed_ms)
+        await shift_ttls(self.client, seconds)
 
     async def close(self) -> None:
         for bus in self._buses:

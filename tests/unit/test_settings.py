@@ -21,7 +21,8 @@ def test_defaults_need_no_environment() -> None:
 def test_every_variable_is_read() -> None:
     settings = Settings.from_environ(
         {
-            "APP_PROFILE": "memory",
+            "APP_PROFILE": "redis",
+            "REDIS_URL": "redis://:pw@10.0.0.5:6380/2",
             "ADMIN_TOKEN": "a" * 20,
             "CACHE_ENABLED": "false",
             "CACHE_TTL_SECONDS": "5",
@@ -37,6 +38,8 @@ def test_every_variable_is_read() -> None:
     )
 
     assert settings == Settings(
+        profile=Profile.REDIS,
+        redis_url="redis://:pw@10.0.0.5:6380/2",
         admin_token="a" * 20,
         cache_enabled=False,
         cache_ttl_seconds=5,
@@ -51,7 +54,9 @@ def test_every_variable_is_read() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory; got 'mongo'"),
+        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory, redis; got 'mongo'"),
+        ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with one of: redis://"),
+        ("REDIS_URL", "http://x", "REDIS_URL must be a URL starting with one of: redis://"),
         ("CACHE_TTL_SECONDS", "five", "CACHE_TTL_SECONDS must be an integer, got 'five'"),
         ("CACHE_TTL_SECONDS", "0", "CACHE_TTL_SECONDS must be between 1 and 1000000000, got 0"),
         ("OTP_MAX_ATTEMPTS", "1000", "OTP_MAX_ATTEMPTS must be between 1 and 100, got 1000"),
@@ -69,9 +74,12 @@ def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> 
     assert "\n" not in str(error.value)
 
 
-def test_a_bad_secret_is_not_echoed() -> None:
+@pytest.mark.parametrize(
+    ("name", "value"), [("OTP_SECRET", "hunter2"), ("REDIS_URL", "tcp://:hunter2@host")]
+)
+def test_a_bad_secret_is_not_echoed(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:
-        Settings.from_environ({"OTP_SECRET": "hunter2"})
+        Settings.from_environ({name: value})
 
     assert "hunter2" not in str(error.value)
 

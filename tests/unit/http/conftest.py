@@ -1,17 +1,90 @@
-"""An API client on the app the composition root builds, with helpers to log in and check
-problem documents."""
+"""An API client on the app the composition root builds, on every profile, with helpers to
+log in, let time pass, and check problem documents."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
 
 import pytest
 from falcon import testing
+from redis.asyncio import Redis
 
-from composition.root import Assembly
+from composition.root import Assembly, assemble
+from composition.settings import Profile, Settings
+from tests.support.clock import ManualClock
+from tests.support.redis_server import RedisServer
+from tests.support.redis_time import shift_ttls
+from tests.support.secrets import ScriptedSecrets
 from tests.unit.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+Advance = Callable[[float], Awaitable[None]]
+
+
+@pytest.fixture(params=[Profile.MEMORY, Profile.REDIS], ids=lambda profile: profile.value)
+async def profile_settings(
+    request: pytest.FixtureRequest, settings: Settings
+) -> AsyncIterator[Settings]:
+    """The test settings on each profile; on `redis`, a real server emptied first."""
+    if request.param is Profile.MEMORY:
+        yield settings
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    async with Redis.from_url(server.url) as client:
+        await client.flushall()
+    yield replace(settings, profile=Profile.REDIS, redis_url=server.url)
+
+
+@pytest.fixture
+async def assembly(
+    profile_settings: Settings, clock: ManualClock, secrets: ScriptedSecrets
+) -> AsyncIterator[Assembly]:
+    built = assemble(
+        profile_settings, clock=clock, secret_source=secrets, sse_keepalive_seconds=0.05
+    )
+    try:
+        yield built
+    finally:
+        await built.container.backends().shutdown()
+
+
+Rebuild = Callable[..., Assembly]
+
+
+@pytest.fixture
+async def rebuild(
+    profile_settings: Settings, clock: ManualClock, secrets: ScriptedSecrets
+) -> AsyncIterator[Rebuild]:
+    """Build another app on the same profile with some settings changed; closed at the end."""
+    built: list[Assembly] = []
+
+    def rebuild(*, sse_keepalive_seconds: float = 0.05, **changes: Any) -> Assembly:
+        assembly = assemble(
+            replace(profile_settings, **changes),
+            clock=clock,
+            secret_source=secrets,
+            sse_keepalive_seconds=sse_keepalive_seconds,
+        )
+        built.append(assembly)
+        return assembly
+
+    yield rebuild
+    for assembly in built:
+        await assembly.container.backends().shutdown()
+
+
+@pytest.fixture
+def advance(profile_settings: Settings, clock: ManualClock) -> Advance:
+    """Let time pass for the clock and, on `redis`, for every TTL in the server."""
+
+    async def advance(seconds: float) -> None:
+        clock.advance(seconds)
+        if profile_settings.profile is Profile.REDIS:
+            async with Redis.from_url(profile_settings.redis_url) as client:
+                await shift_ttls(client, seconds)
+
+    return advance
 
 
 @pytest.fixture

@@ -8,13 +8,11 @@ import pytest
 from dependency_injector import providers
 from falcon import testing
 
-from composition.root import Assembly, assemble
-from composition.settings import Settings
+from composition.root import Assembly
 from domain.model.events import BusMessage
 from ports.errors import BackendUnavailable
 from ports.event_bus import EventBus, Subscription
-from tests.support.clock import ManualClock
-from tests.unit.http.conftest import ADMIN, assert_problem, error_fields, login
+from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
 
 
 class Stream:
@@ -136,12 +134,10 @@ async def test_an_unreachable_bus_is_503_for_both_sides(assembly: Assembly) -> N
         assert result.headers["retry-after"] == "1"
 
 
-async def test_shutting_the_bus_down_ends_the_stream(
-    settings: Settings, clock: ManualClock
-) -> None:
+async def test_shutting_the_bus_down_ends_the_stream(rebuild: Rebuild) -> None:
     # With a 60 s keep-alive a client's disconnect goes unnoticed for 60 s: ending within 2 s
     # shows that the closing bus ended the stream.
-    assembly = assemble(settings, clock=clock, sse_keepalive_seconds=60)
+    assembly = rebuild(sse_keepalive_seconds=60)
     async with testing.ASGIConductor(assembly.app()) as api, follow(api, "alerts") as stream:
         await assembly.adapters.bus().close()
         async with asyncio.timeout(2):

@@ -1,15 +1,11 @@
 """`/notices` as API.md states it: statuses, fields, `X-Cache`, errors."""
 
 import re
-from dataclasses import replace
 
 import pytest
 from falcon import testing
 
-from composition.root import assemble
-from composition.settings import Settings
-from tests.support.clock import ManualClock
-from tests.unit.http.conftest import ADMIN, assert_problem, error_fields, login
+from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
 
 RFC3339_UTC_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -127,11 +123,8 @@ async def test_an_unknown_notice_is_404(api: testing.ASGIConductor, path: str) -
     assert_problem(await api.simulate_get(path), 404)
 
 
-async def test_with_the_cache_disabled_every_page_is_a_bypass(
-    settings: Settings, clock: ManualClock
-) -> None:
-    app = assemble(replace(settings, cache_enabled=False), clock=clock).app()
-    async with testing.ASGIConductor(app) as api:
+async def test_with_the_cache_disabled_every_page_is_a_bypass(rebuild: Rebuild) -> None:
+    async with testing.ASGIConductor(rebuild(cache_enabled=False).app()) as api:
         await post_notice(api)
         headers = [(await api.simulate_get("/notices")).headers["x-cache"] for _ in range(2)]
 

@@ -1,16 +1,12 @@
 """`/otp`, `/otp/verify`, `/sessions/current`, `/me/searches` as API.md states them."""
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from falcon import testing
 
-from composition.root import assemble
-from composition.settings import Settings
-from tests.support.clock import ManualClock
 from tests.support.otp import another_code
-from tests.unit.http.conftest import assert_problem, error_fields, login
+from tests.unit.http.conftest import Advance, Rebuild, assert_problem, error_fields, login
 
 
 async def issue(api: testing.ASGIConductor, user_id: str = "alice") -> str:
@@ -34,22 +30,19 @@ async def test_issuing_answers_201_with_the_ttl(api: testing.ASGIConductor) -> N
     assert len(result.json["code"]) == 6
 
 
-async def test_the_code_is_not_in_the_response_unless_exposure_is_on(
-    settings: Settings, clock: ManualClock
-) -> None:
-    app = assemble(replace(settings, otp_expose_code=False), clock=clock).app()
-    async with testing.ASGIConductor(app) as api:
+async def test_the_code_is_not_in_the_response_unless_exposure_is_on(rebuild: Rebuild) -> None:
+    async with testing.ASGIConductor(rebuild(otp_expose_code=False).app()) as api:
         result = await api.simulate_post("/otp", json={"user_id": "alice"})
 
     assert result.json == {"user_id": "alice", "expires_in": 180}
 
 
 async def test_the_fourth_issue_in_the_window_is_429_with_retry_after(
-    api: testing.ASGIConductor, clock: ManualClock
+    api: testing.ASGIConductor, advance: Advance
 ) -> None:
     for _ in range(3):
         await issue(api)
-    clock.advance(60)
+    await advance(60)
 
     result = await api.simulate_post("/otp", json={"user_id": "alice"})
 
@@ -93,11 +86,11 @@ async def test_the_fifth_wrong_code_burns_it(api: testing.ASGIConductor) -> None
 
 
 async def test_an_expired_or_never_issued_code_is_404(
-    api: testing.ASGIConductor, clock: ManualClock
+    api: testing.ASGIConductor, advance: Advance
 ) -> None:
     assert_problem(await verify(api, "123456", user_id="nobody"), 404)
     code = await issue(api)
-    clock.advance(180)
+    await advance(180)
     assert_problem(await verify(api, code), 404)
 
 

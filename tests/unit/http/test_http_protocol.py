@@ -1,7 +1,6 @@
 """The conventions of API.md that hold on every route: bodies, errors, auth, deadline, 503."""
 
 import asyncio
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,12 +9,10 @@ from falcon import testing
 
 from adapters.http.edge import ASGIApp
 from adapters.inmemory.usage_log import InMemoryUsageLog
-from composition.root import Assembly, assemble
-from composition.settings import Settings
+from composition.root import Assembly
 from domain.model.usage import UsageRecord, UsageStats
 from ports.errors import BackendTimeout, BackendUnavailable
-from tests.support.clock import ManualClock
-from tests.unit.http.conftest import ADMIN, assert_problem, login
+from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, login
 
 ADMIN_ROUTES = [
     ("POST", "/notices"),
@@ -224,10 +221,8 @@ async def test_a_backend_failure_is_503_with_retry_after(
     assert "refused" not in result.text, "backend internals stay in the logs"
 
 
-async def test_a_request_past_its_deadline_is_503_not_a_hang(
-    settings: Settings, clock: ManualClock
-) -> None:
-    assembly = assemble(replace(settings, request_deadline_seconds=0.1), clock=clock)
+async def test_a_request_past_its_deadline_is_503_not_a_hang(rebuild: Rebuild) -> None:
+    assembly = rebuild(request_deadline_seconds=0.1)
     assembly.adapters.usage.override(providers.Object(UsageLogDouble(hang=True)))
     app = assembly.app()
     async with testing.ASGIConductor(app) as api, asyncio.timeout(5):

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A standalone Redis on loopback for the `redis` profile.
+#
+#   ops/redis.sh install   install Debian's redis-server if it is missing (as root)
+#   ops/redis.sh start     start it on 127.0.0.1:$REDIS_PORT (default 6379), data in var/redis/
+#   ops/redis.sh stop      stop it (SHUTDOWN: the AOF is flushed first)
+#   ops/redis.sh status    say whether it answers, and where
+#
+# The server keeps an append-only file (fsync every second) so that a restart keeps the data.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${REDIS_PORT:-6379}
+dir=${REDIS_DIR:-var/redis}
+pidfile="$dir/redis.pid"
+
+say() { echo "redis: $*" >&2; }
+
+install() {
+    if command -v redis-server >/dev/null; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+        say "redis-server is missing; install it (Debian: sudo apt-get install redis-server)"
+        [ "${CI:-}" = true ] && return 1
+        return 0
+    fi
+    say "installing redis-server with apt-get"
+    apt-get install -y -qq redis-server >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null; }
+    command -v redis-server >/dev/null
+}
+
+answers() { redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; }
+
+start() {
+    install
+    command -v redis-server >/dev/null || { say "cannot start: redis-server is not installed"; exit 1; }
+    if answers; then
+        say "already answering on 127.0.0.1:$port"
+        return 0
+    fi
+    mkdir -p "$dir"
+    redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
+        --pidfile "$PWD/$pidfile" --logfile "$PWD/$dir/redis.log" \
+        --appendonly yes --appendfsync everysec --save ""
+    for _ in $(seq 50); do
+        answers && { say "started on redis://127.0.0.1:$port/0 (log: $dir/redis.log)"; return 0; }
+        sleep 0.1
+    done
+    say "did not start; the end of $dir/redis.log:"
+    tail -n 20 "$dir/redis.log" >&2 || true
+    exit 1
+}
+
+stop() {
+    if answers; then
+        redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || true
+        say "stopped 127.0.0.1:$port"
+    else
+        say "nothing answers on 127.0.0.1:$port"
+    fi
+}
+
+status() {
+    if answers; then
+        version=$(redis-cli -h 127.0.0.1 -p "$port" info server | tr -d '\r' | awk -F: '$1=="redis_version"{print $2}')
+        say "answering on redis://127.0.0.1:$port/0 (Redis $version)"
+    else
+        say "nothing answers on 127.0.0.1:$port"
+        return 3
+    fi
+}
+
+case "${1:-}" in
+    install) install ;;
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+esac
