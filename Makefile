@@ -45,8 +45,11 @@ pytest: install
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
 
-bench: install
-	$(BIN)/pytest -m benchmark --benchmark-only $(PYTEST_ARGS)
+# Micro-benchmarks on a real redis-server (started by the fixtures); prints the README table.
+bench: install servers
+	@mkdir -p reports/bench
+	$(BIN)/pytest -m benchmark --benchmark-only --benchmark-json=reports/bench/latest.json $(PYTEST_ARGS)
+	$(BIN)/python ops/bench_table.py reports/bench/latest.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .benchmarks *.egg-info

@@ -1,0 +1,1 @@
+"""Micro-benchmarks (pytest-benchmark): `make bench`, never part of `make test`."""

@@ -1,0 +1,191 @@
+"""Each Redis adapter operation next to the raw redis-py call(s) it makes, on one server.
+
+`adapter` is the port call (key names, codec, error translation, result types); `raw` sends
+the same commands straight through redis-py. Each round runs a batch of both, one after the
+other, alternating which goes first: on a shared machine whose speed drifts, only
+interleaving compares like with like. The fastest batch of each side gives the per-call times
+and their ratio (in `extra_info`). Target: single-command operations within 1.3x of raw.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+from redis.asyncio import Redis
+
+from adapters.redis import keys
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import RedisConnector
+from adapters.redis.coupon_ledger import RedisCouponLedger
+from adapters.redis.event_bus import RedisEventBus
+from adapters.redis.health import RedisProbe
+from adapters.redis.ranking import RedisRanking
+from adapters.redis.search_history import RedisSearchHistory
+from adapters.redis.token_store import RedisTokenStore
+from adapters.redis.usage_log import RedisUsageLog
+from domain.model.coupons import ClaimStrategy, CouponEventDraft
+from domain.model.events import BusMessage
+from domain.model.identity import UserId
+from domain.model.notices import Notice, NoticePage
+from domain.model.paging import PageRequest
+from domain.model.usage import UsageRecord
+from tests.benchmarks.conftest import BATCH, Call, Loop
+
+pytestmark = pytest.mark.benchmark
+
+DIGEST = "d" * 64
+ALICE = UserId("alice")
+PAGE = PageRequest(limit=20)
+EVENT_ID = 1  # the first event created on the emptied server
+RAW_MESSAGE = b'{"type":"tick","payload":{"n":1}}'
+BOARD = keys.leaderboard("bench")
+
+
+async def _append_raw(redis: Redis) -> None:
+    async with redis.pipeline(transaction=True) as transaction:
+        transaction.incr(keys.usage_count("bench"))
+        transaction.sadd(keys.usage_seqs("bench"), 1)
+        await transaction.execute()
+
+
+@dataclass(frozen=True)
+class Pair:
+    """An adapter call and the raw call(s) it stands for."""
+
+    name: str
+    adapter: Callable[[RedisConnector], Call]
+    raw: Callable[[Redis, RedisConnector], Call]
+    single_command: bool = True
+
+
+PAIRS = [
+    Pair(
+        "GET session",
+        lambda c: partial(RedisTokenStore(c).session_user, DIGEST),
+        lambda r, c: partial(r.get, keys.session(DIGEST)),
+    ),
+    Pair(
+        "SET session",
+        lambda c: partial(RedisTokenStore(c).open_session, "e" * 64, ALICE, ttl_seconds=60),
+        lambda r, c: partial(r.set, keys.session("e" * 64), ALICE, ex=60),
+    ),
+    Pair(
+        "ZCARD issued",
+        lambda c: partial(RedisCouponLedger(c).issued, EVENT_ID),
+        lambda r, c: partial(r.zcard, keys.coupon_claims(EVENT_ID)),
+    ),
+    Pair(
+        "ZSCORE holder",
+        lambda c: partial(RedisCouponLedger(c).holder_coupon, EVENT_ID, UserId("u7")),
+        lambda r, c: partial(r.zscore, keys.coupon_claims(EVENT_ID), "u7"),
+    ),
+    Pair(
+        "LRANGE history",
+        lambda c: partial(RedisSearchHistory(c).recent, ALICE),
+        lambda r, c: partial(r.lrange, keys.search_history(ALICE), 0, -1),
+    ),
+    Pair(
+        "SET generation (invalidate)",
+        lambda c: RedisCache(c).invalidate_pages,
+        lambda r, c: partial(r.set, keys.cache_generation(), "0123456789abcdef"),
+    ),
+    Pair(
+        "PUBLISH",
+        lambda c: partial(
+            RedisEventBus(c, confirm_timeout_seconds=1).publish,
+            BusMessage(channel="bench", type="tick", payload={"n": 1}),
+        ),
+        lambda r, c: partial(r.publish, keys.channel("bench"), RAW_MESSAGE),
+    ),
+    Pair("PING", lambda c: RedisProbe(c).check, lambda r, c: r.ping),
+    Pair(
+        "MGET page (adapter also decodes 20 notices)",
+        lambda c: partial(RedisCache(c).lookup, PAGE),
+        lambda r, c: partial(r.mget, keys.cache_generation(), keys.cache_page(PAGE)),
+    ),
+    Pair(
+        "MULTI INCR SADD (usage)",
+        lambda c: partial(RedisUsageLog(c).append, UsageRecord(source="bench", seq=1)),
+        lambda r, c: partial(_append_raw, r),
+        single_command=False,
+    ),
+    Pair(
+        "EVALSHA standing",
+        lambda c: partial(RedisRanking(c).standing, "bench", "m42"),
+        lambda r, c: partial(c.script("ranking_standing"), keys=[BOARD], args=["m42"]),
+    ),
+    Pair(
+        "EVALSHA leaderboard page of 10",
+        lambda c: partial(RedisRanking(c).page, "bench", PageRequest(limit=10)),
+        lambda r, c: partial(c.script("ranking_page"), keys=[BOARD], args=[0, 9]),
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def prepared(loop: Loop, connector: RedisConnector) -> None:
+    """Data for the reads: a session, a cached page, a board, an event with claims, a history."""
+    notices = tuple(
+        Notice(id=n, title=f"Notice {n}", body="A sentence. " * 8, created_at=datetime.now(UTC))
+        for n in range(20, 0, -1)
+    )
+    cache, ranking, ledger = (
+        RedisCache(connector),
+        RedisRanking(connector),
+        RedisCouponLedger(connector),
+    )
+
+    async def prepare() -> None:
+        await RedisTokenStore(connector).open_session(DIGEST, ALICE, ttl_seconds=3600)
+        stamp = (await cache.lookup(PAGE)).stamp
+        page = NoticePage(request=PAGE, items=notices, total=20)
+        await cache.store(PAGE, page, stamp=stamp, ttl_seconds=3600)
+        for n in range(100):
+            await ranking.put("bench", f"m{n}", n)
+        draft = CouponEventDraft(name="b", quantity=10**6, strategy=ClaimStrategy.ATOMIC)
+        event = await ledger.create(draft)
+        assert event.id == EVENT_ID
+        for n in range(50):
+            await ledger.claim_atomically(event, UserId(f"u{n}"), claim_token=f"t{n}")
+        for term in "abcde":
+            await RedisSearchHistory(connector).record(ALICE, term, keep=5, ttl_seconds=3600)
+
+    loop.run(prepare())
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda pair: pair.name)
+def test_adapter_against_raw(
+    benchmark: BenchmarkFixture,
+    loop: Loop,
+    redis: Redis,
+    connector: RedisConnector,
+    prepared: None,
+    pair: Pair,
+) -> None:
+    batches = {
+        "adapter": loop.batch(pair.adapter(connector)),
+        "raw": loop.batch(pair.raw(redis, connector)),
+    }
+    fastest = {"adapter": float("inf"), "raw": float("inf")}
+    order = ["adapter", "raw"]
+
+    def round_of_both() -> None:
+        order.reverse()
+        for side in order:
+            started = time.perf_counter()
+            batches[side]()
+            fastest[side] = min(fastest[side], time.perf_counter() - started)
+
+    benchmark.group = pair.name
+    benchmark.pedantic(round_of_both, rounds=40, warmup_rounds=2)  # type: ignore[no-untyped-call]
+    adapter_us, raw_us = (fastest[side] / BATCH * 1e6 for side in ("adapter", "raw"))
+    benchmark.extra_info.update(
+        adapter_us=round(adapter_us, 1),
+        raw_us=round(raw_us, 1),
+        ratio=round(adapter_us / raw_us, 3),
+        single_command=pair.single_command,
+    )
