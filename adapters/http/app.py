@@ -9,7 +9,7 @@ import orjson
 from adapters.http.auth import Guard
 from adapters.http.edge import ASGIApp, Edge, RouteLabel
 from adapters.http.openapi import openapi_document
-from adapters.http.problems import handle_error, serialize_problem
+from adapters.http.problems import ErrorHandler, serialize_problem
 from adapters.http.requests import MAX_BODY_BYTES, BodyPolicy
 from adapters.http.resources.coupons import CouponEventsResource
 from adapters.http.resources.events import EventsResource
@@ -105,7 +105,7 @@ def create_http_app(
     app = falcon.asgi.App(middleware=middleware)
     app.req_options.keep_blank_qs_values = True  # `?limit=` is a bad limit, not a missing one
     app.set_error_serializer(serialize_problem)
-    app.add_error_handler(Exception, handle_error)
+    app.add_error_handler(Exception, ErrorHandler().handle)
     _add_routes(app, usecases, metrics, options)
     return Edge(app, deadline_seconds=options.deadline_seconds, metrics=metrics)
 

@@ -1,7 +1,8 @@
 """RFC 9457 problem documents: the one shape of every error response, and what maps to which."""
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -109,13 +110,46 @@ def problem_for(error: Exception) -> Problem:
     return Problem(500, "the server failed to handle this request")
 
 
-async def handle_error(
-    req: falcon.asgi.Request,
-    resp: falcon.asgi.Response,
-    error: Exception,
-    params: dict[str, Any],
-) -> None:
-    """Falcon error handler for everything that is not already an HTTP error."""
-    if isinstance(error, PortError):
-        log.warning("%s %s: %s: %s", req.method, req.path, type(error).__name__, error)
-    raise problem_for(error)
+class ThrottledLog:
+    """At most one line per `interval_seconds` for a recurring condition, with how many were
+    left out: an outage answered 503 at hundreds of requests per second would otherwise
+    bury the log in identical lines just when someone needs to read it."""
+
+    def __init__(
+        self, interval_seconds: float = 5.0, *, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval_seconds = interval_seconds
+        self._now = now
+        self._last: float | None = None
+        self._left_out = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        now = self._now()
+        if self._last is not None and now - self._last < self._interval_seconds:
+            self._left_out += 1
+            return
+        if self._left_out:
+            message += " (and %d more like it since the last line)"
+            args = (*args, self._left_out)
+        log.warning(message, *args)
+        self._last, self._left_out = now, 0
+
+
+class ErrorHandler:
+    """Falcon error handler for everything that is not already an HTTP error; one per app."""
+
+    def __init__(self) -> None:
+        self._backend_failures = ThrottledLog()
+
+    async def handle(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        error: Exception,
+        params: dict[str, Any],
+    ) -> None:
+        if isinstance(error, PortError):
+            self._backend_failures.warning(
+                "%s %s: %s: %s", req.method, req.path, type(error).__name__, error
+            )
+        raise problem_for(error)
