@@ -11,7 +11,7 @@ import pytest
 from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.system.secrets import SystemSecrets
 from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
-from domain.model.errors import SoldOut
+from domain.model.errors import AlreadyClaimed, SoldOut
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
 from domain.usecases.coupons import ClaimCoupon
@@ -20,13 +20,9 @@ from tests.contract.backends import Backend
 CLAIMERS, QUANTITY = 2_000, 100
 
 
-async def herd(
-    backend: Backend, strategy: ClaimStrategy
-) -> tuple[int, list[Coupon | BaseException]]:
-    event = await backend.coupons().create(
-        CouponEventDraft(name="herd", quantity=QUANTITY, strategy=strategy)
-    )
-    claim = ClaimCoupon(
+def claimer(backend: Backend) -> ClaimCoupon:
+    """The claim use-case on the backend's ports, with a lock wait no herd here outlasts."""
+    return ClaimCoupon(
         backend.coupons(),
         backend.lock(),
         backend.bus(),
@@ -35,6 +31,15 @@ async def herd(
         lock_ttl_seconds=30,
         lock_wait_seconds=30,
     )
+
+
+async def herd(
+    backend: Backend, strategy: ClaimStrategy
+) -> tuple[int, list[Coupon | BaseException]]:
+    event = await backend.coupons().create(
+        CouponEventDraft(name="herd", quantity=QUANTITY, strategy=strategy)
+    )
+    claim = claimer(backend)
     results = await asyncio.gather(
         *(claim(event.id, UserId(f"user{n}")) for n in range(CLAIMERS)), return_exceptions=True
     )
@@ -63,3 +68,21 @@ async def test_the_naive_strategy_over_issues(backend: Backend) -> None:
     coupons = [r for r in results if isinstance(r, Coupon)]
     assert len(coupons) > QUANTITY
     assert await backend.coupons().issued(event_id) == len(coupons)
+
+
+@pytest.mark.parametrize("strategy", [ClaimStrategy.ATOMIC, ClaimStrategy.LOCK])
+async def test_one_user_claiming_50_times_at_once_gets_one_coupon(
+    backend: Backend, strategy: ClaimStrategy
+) -> None:
+    event = await backend.coupons().create(
+        CouponEventDraft(name="greedy", quantity=QUANTITY, strategy=strategy)
+    )
+    claim = claimer(backend)
+
+    results = await asyncio.gather(
+        *(claim(event.id, UserId("greedy")) for _ in range(50)), return_exceptions=True
+    )
+
+    assert sum(isinstance(r, Coupon) for r in results) == 1
+    assert all(isinstance(r, AlreadyClaimed) for r in results if not isinstance(r, Coupon))
+    assert await backend.coupons().issued(event.id) == 1
