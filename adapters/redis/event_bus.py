@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
-from redis import exceptions
 from redis.asyncio.client import PubSub
 
 from adapters.fanout import Fanout
@@ -107,7 +106,7 @@ class RedisEventBus(EventBus):
         while True:
             try:
                 message = await pubsub.get_message(timeout=READ_TIMEOUT)
-            except (exceptions.ConnectionError, exceptions.TimeoutError) as error:
+            except Exception as error:
                 delay = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
                 failures += 1
                 log.warning("event bus lost redis (%s); reconnecting in %.2f s", error, delay)

@@ -79,6 +79,8 @@ async def test_with_redis_down_notices_are_served_and_the_rest_fails_closed(
     ready = await within_deadline(api.simulate_get("/readyz"))
     assert_problem(ready, 503)
     assert ready.json["checks"]["redis"].startswith("unavailable: redis is unreachable")
+    metrics = (await api.simulate_get("/metrics")).text
+    assert 'redis_errors_total{kind="connection"}' in metrics
 
     own_redis.start()  # empty: no persistence in tests
 
