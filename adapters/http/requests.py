@@ -138,21 +138,13 @@ class QueryFields(Fields):
 
     def __init__(self, req: falcon.asgi.Request) -> None:
         super().__init__(req.params)
+        self._seen.update(self._members)  # unknown parameters are not errors here
 
     def integer(self, name: str, rule: Integer, default: int) -> int:
         return self.optional(name, lambda raw: rule.parse(_single(raw)), default)
 
     def text(self, name: str, rule: Callable[[object], str]) -> str:
         return self.required(name, lambda raw: rule(_single(raw)))
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._seen.update(self._members)
-        super().__exit__(kind, value, traceback)
 
 
 def _single(raw: object) -> str:
