@@ -1,12 +1,11 @@
 """Fixtures every suite shares."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.support.clock import ManualClock
-from tests.support.redis_server import CANDIDATES, RedisServer, require_binary
+from tests.support.redis_server import RedisServer, running_redis
 
 
 @pytest.fixture
@@ -17,10 +16,5 @@ def clock() -> ManualClock:
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One real redis-server for the session (tests empty it first)."""
-    directory: Path = tmp_path_factory.mktemp("redis")
-    server = RedisServer(require_binary("redis-server", CANDIDATES), directory)
-    server.start()
-    try:
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
-    finally:
-        server.stop()

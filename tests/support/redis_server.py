@@ -6,6 +6,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,15 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+@contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    """A started server with its data in `directory`, killed on exit. Missing binary: see
+    `require_binary`."""
+    server = RedisServer(require_binary("redis-server", CANDIDATES), directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -12,7 +12,7 @@ from falcon import testing
 from composition.root import assemble
 from composition.settings import Profile, Settings
 from tests.support.clock import ManualClock
-from tests.support.redis_server import CANDIDATES, RedisServer, require_binary
+from tests.support.redis_server import RedisServer, running_redis
 from tests.unit.http.conftest import ADMIN, assert_problem, login
 from tests.unit.http.test_http_events import follow
 
@@ -22,12 +22,8 @@ DEADLINE_SECONDS = 2.0
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A server of this test's own, to stop and start."""
-    server = RedisServer(require_binary("redis-server", CANDIDATES), tmp_path)
-    server.start()
-    try:
+    with running_redis(tmp_path) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
