@@ -9,7 +9,9 @@ from collections.abc import Callable
 
 from dependency_injector import containers, providers
 
+from adapters.announcer import BusAnnouncer
 from adapters.http.app import HttpOptions, UseCases, create_http_app
+from adapters.http.messages.events import bus_message
 from adapters.inmemory.cache import InMemoryCache
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.event_bus import InMemoryEventBus
@@ -40,11 +42,11 @@ from composition.settings import Settings
 from domain.model.otp import CodeDigester
 from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
 from domain.usecases.events import FollowChannel, PublishEvent
-from domain.usecases.health import CheckReadiness
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
+from domain.usecases.operations import CheckReadiness
 from domain.usecases.otp import IssueOtp, VerifyOtp
-from domain.usecases.ranking import AddScore, PutScore, ShowLeaderboard, ShowStanding
-from domain.usecases.search import RecentSearches, RecordSearch
+from domain.usecases.rankings import AddScore, PutScore, ShowLeaderboard, ShowStanding
+from domain.usecases.searches import RecentSearches, RecordSearch
 from domain.usecases.sessions import Authenticate, EndSession
 from domain.usecases.usage import RecordUsage, ShowUsage
 from ports.clock import Clock
@@ -141,13 +143,14 @@ class Application(containers.DeclarativeContainer):
     adapters = providers.DependenciesContainer()
 
     telemetry = providers.Singleton(PrometheusTelemetry, metrics)
+    announcer = providers.Singleton(BusAnnouncer, adapters.bus, providers.Object(bus_message))
     digester = providers.Singleton(CodeDigester, otp_secret)
     cache = providers.Callable(_enabled_cache, settings.provided.cache_enabled, adapters.cache)
     deadline = settings.provided.request_deadline_seconds
 
     usecases = providers.Singleton(
         UseCases,
-        post_notice=providers.Singleton(PostNotice, adapters.notices, cache, adapters.bus, clock),
+        post_notice=providers.Singleton(PostNotice, adapters.notices, cache, announcer, clock),
         list_notices=providers.Singleton(
             ListNotices,
             adapters.notices,
@@ -181,7 +184,7 @@ class Application(containers.DeclarativeContainer):
             ClaimCoupon,
             adapters.coupons,
             adapters.lock,
-            adapters.bus,
+            announcer,
             secrets,
             telemetry,
             lock_ttl_seconds=deadline,

@@ -3,7 +3,7 @@
 from typing import Protocol
 
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, ScoreOverflow, Standing
+from domain.model.rankings import Leaderboard, ScoreOverflow, Standing
 
 
 class Ranking(Protocol):

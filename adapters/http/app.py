@@ -1,35 +1,49 @@
-"""`create_http_app`: the Falcon ASGI application of API.md, given its use-cases."""
+"""`create_http_app`: the Falcon ASGI application of API.md, built from the route table."""
 
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import falcon.asgi
-import orjson
+import falcon.routing
+import msgspec
 
 from adapters.http.auth import Guard
+from adapters.http.decoding import (
+    MAX_BODY_BYTES,
+    BodyPolicy,
+    decode_body,
+    decode_query,
+    invalid,
+    path_errors,
+    read_body,
+)
 from adapters.http.edge import ASGIApp, Edge, RouteLabel
+from adapters.http.messages.fields import MAX_ID, Id
 from adapters.http.openapi import openapi_document
-from adapters.http.problems import ErrorHandler, serialize_problem
-from adapters.http.requests import MAX_BODY_BYTES, BodyPolicy
-from adapters.http.resources.coupons import CouponEventsResource
+from adapters.http.problems import ErrorHandler, HttpProblem, serialize_problem
+from adapters.http.resources.coupons import CouponsResource
 from adapters.http.resources.events import EventsResource
 from adapters.http.resources.notices import NoticesResource
 from adapters.http.resources.operations import OperationsResource
-from adapters.http.resources.otp import OtpResource, SearchesResource, SessionResource
+from adapters.http.resources.otp import OtpResource
 from adapters.http.resources.rankings import RankingsResource
+from adapters.http.resources.searches import SearchesResource
+from adapters.http.resources.sessions import SessionsResource
 from adapters.http.resources.usage import UsageResource
+from adapters.http.routes import JSON, ROUTES, Auth, Operation, Route, route_template
 from adapters.prometheus.metrics import Metrics
 from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
 from domain.usecases.events import FollowChannel, PublishEvent
-from domain.usecases.health import CheckReadiness
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
+from domain.usecases.operations import CheckReadiness
 from domain.usecases.otp import IssueOtp, VerifyOtp
-from domain.usecases.ranking import AddScore, PutScore, ShowLeaderboard, ShowStanding
-from domain.usecases.search import RecentSearches, RecordSearch
+from domain.usecases.rankings import AddScore, PutScore, ShowLeaderboard, ShowStanding
+from domain.usecases.searches import RecentSearches, RecordSearch
 from domain.usecases.sessions import Authenticate, EndSession
 from domain.usecases.usage import RecordUsage, ShowUsage
 
-ID = "{event_id:int(min=1)}"
+Responder = Callable[..., Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,6 +105,19 @@ class _Lifespan:
         await self._lifecycle.shutdown()
 
 
+class IdConverter(falcon.routing.BaseConverter):
+    """`{name:id}`: 1 to 2**63 - 1 in plain ASCII digits; anything else matches no route (404).
+
+    (Falcon's `int` converter takes what `int()` takes: `+1`, `1_0`, Arabic-Indic digits.)
+    """
+
+    def convert(self, value: str) -> int | None:
+        if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
+            return None
+        number = int(value)
+        return number if 1 <= number <= MAX_ID else None
+
+
 def create_http_app(
     usecases: UseCases,
     *,
@@ -104,58 +131,101 @@ def create_http_app(
         middleware.insert(0, _Lifespan(lifecycle))
     app = falcon.asgi.App(middleware=middleware)
     app.req_options.keep_blank_qs_values = True  # `?limit=` is a bad limit, not a missing one
+    app.router_options.converters["id"] = IdConverter
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, ErrorHandler().handle)
-    _add_routes(app, usecases, metrics, options)
+    resources = _resources(usecases, metrics, options)
+    endpoints = _Endpoints(Guard(usecases.authenticate), options.max_body_bytes)
+    for route in ROUTES:
+        app.add_route(route_template(route), endpoints.resource(route, resources[route.resource]))
     return Edge(app, deadline_seconds=options.deadline_seconds, metrics=metrics)
 
 
-def _add_routes(
-    app: "falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]",
-    uc: UseCases,
-    metrics: Metrics,
-    options: HttpOptions,
-) -> None:
-    guard = Guard(uc.authenticate)
+def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[type, object]:
+    openapi = msgspec.json.encode(openapi_document())
+    built: list[object] = [
+        NoticesResource(uc.post_notice, uc.list_notices, uc.get_notice),
+        OtpResource(uc.issue_otp, uc.verify_otp, expose_code=options.expose_otp_code),
+        SessionsResource(uc.end_session),
+        SearchesResource(uc.record_search, uc.recent_searches),
+        RankingsResource(uc.add_score, uc.put_score, uc.show_leaderboard, uc.show_standing),
+        CouponsResource(
+            uc.create_coupon_event, uc.show_coupon_event, uc.claim_coupon, uc.list_claims
+        ),
+        EventsResource(
+            uc.publish_event, uc.follow_channel, keepalive_seconds=options.sse_keepalive_seconds
+        ),
+        UsageResource(uc.record_usage, uc.show_usage),
+        OperationsResource(uc.check_readiness, metrics.registry, openapi),
+    ]
+    return {type(resource): resource for resource in built}
 
-    notices = NoticesResource(guard, uc.post_notice, uc.list_notices, uc.get_notice)
-    app.add_route("/notices", notices)
-    app.add_route("/notices/{notice_id:int(min=1)}", notices, suffix="notice")
 
-    otp = OtpResource(uc.issue_otp, uc.verify_otp, expose_code=options.expose_otp_code)
-    app.add_route("/otp", otp)
-    app.add_route("/otp/verify", otp, suffix="verify")
-    app.add_route("/sessions/current", SessionResource(uc.end_session))
-    app.add_route("/me/searches", SearchesResource(guard, uc.record_search, uc.recent_searches))
+class _Endpoints:
+    """Falcon resources made from the route table: each responder authenticates, validates
+    the path, the query and the body as declared, calls the handler, and encodes its reply."""
 
-    rankings = RankingsResource(
-        guard, uc.add_score, uc.put_score, uc.show_leaderboard, uc.show_standing
-    )
-    app.add_route("/rankings/{board}", rankings)
-    app.add_route("/rankings/{board}/scores", rankings, suffix="scores")
-    app.add_route("/rankings/{board}/members/{member}", rankings, suffix="member")
+    def __init__(self, guard: Guard, max_body_bytes: int) -> None:
+        self._guard = guard
+        self._max_body_bytes = max_body_bytes
+        self._encode = msgspec.json.Encoder().encode
 
-    coupons = CouponEventsResource(
-        guard, uc.create_coupon_event, uc.show_coupon_event, uc.claim_coupon, uc.list_claims
-    )
-    app.add_route("/coupon-events", coupons)
-    app.add_route(f"/coupon-events/{ID}", coupons, suffix="event")
-    app.add_route(f"/coupon-events/{ID}/claims", coupons, suffix="claims")
+    def resource(self, route: Route, instance: object) -> object:
+        endpoint = type(f"{type(instance).__name__}Endpoint", (), {})()
+        for operation in route.operations:
+            responder = self._responder(route, operation, instance)
+            setattr(endpoint, f"on_{operation.method.lower()}", responder)
+        return endpoint
 
-    events = EventsResource(
-        guard, uc.publish_event, uc.follow_channel, keepalive_seconds=options.sse_keepalive_seconds
-    )
-    app.add_route("/events/stream", events, suffix="stream")
-    app.add_route("/events/{channel}", events, suffix="channel")
+    def _responder(self, route: Route, operation: Operation, instance: object) -> Responder:
+        handler = operation.handler
+        validated = {name: t for name, t in route.params.items() if t is not Id}
+        status = operation.reply.status
 
-    usage = UsageResource(uc.record_usage, uc.show_usage)
-    app.add_route("/usage", usage)
-    app.add_route("/usage/{source}", usage, suffix="source")
+        async def respond(
+            req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: Any
+        ) -> None:
+            arguments = await self._arguments(req, operation, validated, params)
+            result = await handler(instance, req, resp, **arguments)
+            resp.status = status
+            if isinstance(result, bytes):
+                resp.data = result
+                resp.content_type = JSON
+            elif result is not None:
+                resp.data = self._encode(result)
+                resp.content_type = JSON
 
-    operations = OperationsResource(
-        uc.check_readiness, metrics.registry, orjson.dumps(openapi_document())
-    )
-    app.add_route("/healthz", operations, suffix="health")
-    app.add_route("/readyz", operations, suffix="ready")
-    app.add_route("/metrics", operations, suffix="metrics")
-    app.add_route("/openapi.json", operations, suffix="openapi")
+        return respond
+
+    async def _arguments(
+        self,
+        req: falcon.asgi.Request,
+        operation: Operation,
+        validated: Mapping[str, Any],
+        params: dict[str, Any],
+    ) -> dict[str, Any]:
+        if operation.auth is Auth.ADMIN:
+            await self._guard.admin(req)
+        elif operation.auth is Auth.USER and operation.resolves_user:
+            params["user"] = await self._guard.user(req)
+        errors = path_errors(params, validated) if validated else []
+        try:
+            if operation.query is not None:
+                params["query"] = decode_query(req.params, operation.query)
+        except HttpProblem as problem:
+            errors.extend(_field_errors(problem))
+        if operation.body is not None:
+            raw = await read_body(req, self._max_body_bytes)
+            try:
+                params["body"] = decode_body(raw, operation.body)
+            except HttpProblem as problem:
+                errors.extend(_field_errors(problem))
+        if errors:
+            raise invalid(errors)
+        return params
+
+
+def _field_errors(problem: HttpProblem) -> list[Any]:
+    if problem.errors is None:
+        raise problem  # not a rule broken: 400, 413
+    return problem.errors

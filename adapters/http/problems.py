@@ -8,8 +8,9 @@ from typing import Any, Final
 
 import falcon
 import falcon.asgi
-import orjson
+import msgspec
 
+from adapters.http.messages.problems import FieldError, Problem, ValidationProblem
 from domain.model.errors import (
     AlreadyClaimed,
     Forbidden,
@@ -28,8 +29,9 @@ PROBLEM_JSON: Final = "application/problem+json"
 BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 
 
-class Problem(falcon.HTTPError):
-    """An HTTP error carrying RFC 9457 members: `detail` and any `extensions` (`errors`, ...)."""
+class HttpProblem(falcon.HTTPError):
+    """An HTTP error carrying RFC 9457 members: `detail`, and `errors` (422), `attempts_left`
+    (a wrong OTP code) or `checks` (readiness) where they apply."""
 
     def __init__(
         self,
@@ -37,31 +39,44 @@ class Problem(falcon.HTTPError):
         detail: str,
         *,
         headers: Mapping[str, str] | None = None,
-        **extensions: object,
+        errors: list[FieldError] | None = None,
+        attempts_left: int | msgspec.UnsetType = msgspec.UNSET,
+        checks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET,
     ) -> None:
         super().__init__(status, description=detail, headers=dict(headers or {}))
-        self.extensions = extensions
+        self.errors = errors
+        self.attempts_left = attempts_left
+        self.checks = checks
 
 
-def problem_document(error: falcon.HTTPError, req: falcon.asgi.Request) -> dict[str, Any]:
+def problem_document(status: int, detail: str) -> Problem:
+    """A plain problem document, for answers written below Falcon (the edge)."""
+    return Problem(
+        type="about:blank", title=HTTPStatus(status).phrase, status=status, detail=detail
+    )
+
+
+def _document(error: falcon.HTTPError, req: falcon.asgi.Request) -> Problem:
     """The problem document of any Falcon HTTP error, ours or the framework's (404, 405, ...)."""
     status = error.status_code
-    document: dict[str, Any] = {
+    common: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": error.description or _framework_detail(error, req),
     }
-    if isinstance(error, Problem):
-        document.update(error.extensions)
-    return document
+    if not isinstance(error, HttpProblem):
+        return Problem(**common)
+    if error.errors is not None:
+        return ValidationProblem(**common, errors=error.errors)
+    return Problem(**common, attempts_left=error.attempts_left, checks=error.checks)
 
 
 def serialize_problem(
     req: falcon.asgi.Request, resp: falcon.asgi.Response, error: falcon.HTTPError
 ) -> None:
     """Falcon error serializer: always problem+json, whatever the client accepts."""
-    resp.data = orjson.dumps(problem_document(error, req))
+    resp.data = msgspec.json.encode(_document(error, req))
     resp.content_type = PROBLEM_JSON
 
 
@@ -76,38 +91,40 @@ def _framework_detail(error: falcon.HTTPError, req: falcon.asgi.Request) -> str:
             return HTTPStatus(status).phrase
 
 
-def unavailable(detail: str, *, retry_after: int = 1, **extensions: object) -> Problem:
+def unavailable(
+    detail: str, *, retry_after: int = 1, checks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+) -> HttpProblem:
     """503 with `Retry-After`: the client may try again shortly."""
-    return Problem(503, detail, headers={"Retry-After": str(retry_after)}, **extensions)
+    return HttpProblem(503, detail, headers={"Retry-After": str(retry_after)}, checks=checks)
 
 
-def problem_for(error: Exception) -> Problem:
+def problem_for(error: Exception) -> HttpProblem:
     """The response for a domain refusal or a port failure."""
     match error:
         case WrongCode(attempts_left=left):
-            return Problem(401, str(error), headers=BEARER_CHALLENGE, attempts_left=left)
+            return HttpProblem(401, str(error), headers=BEARER_CHALLENGE, attempts_left=left)
         case NotAuthenticated():
-            return Problem(401, str(error), headers=BEARER_CHALLENGE)
+            return HttpProblem(401, str(error), headers=BEARER_CHALLENGE)
         case Forbidden():
-            return Problem(403, str(error))
+            return HttpProblem(403, str(error))
         case NotFound():
-            return Problem(404, str(error))
+            return HttpProblem(404, str(error))
         case AlreadyClaimed():
-            return Problem(409, str(error))
+            return HttpProblem(409, str(error))
         case SoldOut():
-            return Problem(410, str(error))
+            return HttpProblem(410, str(error))
         case ScoreOutOfRange():
-            return Problem(
-                422, str(error), errors=[{"field": "delta", "message": "would overflow the score"}]
+            return HttpProblem(
+                422, str(error), errors=[FieldError("delta", "would overflow the score")]
             )
         case TooManyCodes(retry_after=retry_after):
-            return Problem(429, str(error), headers={"Retry-After": str(retry_after)})
+            return HttpProblem(429, str(error), headers={"Retry-After": str(retry_after)})
         case LockNotAcquired():
             return unavailable("too many concurrent claims on this event; try again")
         case PortError():
             return unavailable("a backend is unavailable; try again shortly")
     log.exception("unexpected error", exc_info=error)
-    return Problem(500, "the server failed to handle this request")
+    return HttpProblem(500, "the server failed to handle this request")
 
 
 class ThrottledLog:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from adapters.inmemory.expiring import ExpiringMap
 from adapters.inmemory.round_trip import round_trip
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, ScoreOverflow, Standing, competition_ranks
+from domain.model.rankings import Leaderboard, ScoreOverflow, Standing, competition_ranks
 from ports.clock import Clock
 from ports.ranking import Ranking
 

@@ -3,7 +3,7 @@
 from adapters.redis import keys
 from adapters.redis.client import RedisConnector
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, ScoreOverflow, Standing, competition_ranks
+from domain.model.rankings import Leaderboard, ScoreOverflow, Standing, competition_ranks
 from ports.ranking import Ranking
 
 INCREMENT_MEMORY_MS = 300_000

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.model.identity import UserId
-from domain.model.rules import Integer, OneOf, Text
 
 
 class ClaimStrategy(StrEnum):
@@ -13,11 +12,6 @@ class ClaimStrategy(StrEnum):
     ATOMIC = "atomic"
     LOCK = "lock"
     NAIVE = "naive"
-
-
-NAME = Text(1, 100, trim=True)
-QUANTITY = Integer(1, 1_000_000)
-STRATEGY = OneOf(ClaimStrategy)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,13 +2,8 @@
 
 from dataclasses import dataclass
 
-from domain.model.rules import JsonObject, Text
-
-EVENT_TYPE = Text(
-    1, 64, pattern=r"[^\x00-\x1f\x7f]+", pattern_hint="1-64 characters without control characters"
-)
-"""No control characters: the type becomes an SSE `event:` line, where a newline would forge
-fields."""
+from domain.model.notices import Notice
+from domain.model.payloads import JsonObject
 
 NOTICES_CHANNEL = "notices"
 COUPONS_CHANNEL = "coupons"
@@ -21,3 +16,21 @@ class BusMessage:
     channel: str
     type: str
     payload: JsonObject
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePosted:
+    """A notice was published (`notice.created` on the `notices` channel)."""
+
+    notice: Notice
+
+
+@dataclass(frozen=True, slots=True)
+class CouponsSoldOut:
+    """The last coupon of an event was issued (`coupon.sold_out` on the `coupons` channel)."""
+
+    event_id: int
+    quantity: int
+
+
+DomainEvent = NoticePosted | CouponsSoldOut

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import NewType
 
 UserId = NewType("UserId", str)
-"""A user, as named in `POST /otp`; validated by `rules.USER_ID`."""
+"""A user, as named in `POST /otp`; validated at the edge."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,11 +5,6 @@ from datetime import datetime
 from enum import StrEnum
 
 from domain.model.paging import PageRequest
-from domain.model.rules import JsonObject, Text
-from domain.model.timestamps import rfc3339
-
-TITLE = Text(1, 200, trim=True)
-BODY = Text(1, 10_000, trim=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,13 +49,3 @@ class NoticeListing:
 
     page: NoticePage
     cache: CacheStatus
-
-
-def notice_payload(notice: Notice) -> JsonObject:
-    """The notice as the API and the `notice.created` event show it."""
-    return {
-        "id": notice.id,
-        "title": notice.title,
-        "body": notice.body,
-        "created_at": rfc3339(notice.created_at),
-    }

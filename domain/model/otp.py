@@ -5,9 +5,6 @@ import hmac
 from dataclasses import dataclass
 
 from domain.model.identity import UserId
-from domain.model.rules import Text
-
-CODE = Text(6, 6, pattern=r"[0-9]{6}", pattern_hint="6 digits")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,9 +2,7 @@
 
 from dataclasses import dataclass
 
-from domain.model.rules import Integer, JsonObject
-
-SEQ = Integer(0, 2**63 - 1)
+from domain.model.payloads import JsonObject
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

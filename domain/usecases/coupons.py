@@ -10,13 +10,12 @@ from domain.model.coupons import (
     CouponEventDraft,
 )
 from domain.model.errors import AlreadyClaimed, DomainError, NotFound, SoldOut
-from domain.model.events import COUPONS_CHANNEL, BusMessage
+from domain.model.events import CouponsSoldOut
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
-from domain.usecases.events import announce
+from ports.announcer import Announcer
 from ports.coupon_ledger import CouponLedger
 from ports.errors import LockNotAcquired, PortError
-from ports.event_bus import EventBus
 from ports.lock import Lock
 from ports.secrets import SecretSource
 from ports.telemetry import Telemetry
@@ -68,7 +67,7 @@ class ClaimCoupon:
         self,
         ledger: CouponLedger,
         lock: Lock,
-        bus: EventBus,
+        announcer: Announcer,
         secrets: SecretSource,
         telemetry: Telemetry,
         *,
@@ -77,7 +76,7 @@ class ClaimCoupon:
     ) -> None:
         self._ledger = ledger
         self._lock = lock
-        self._bus = bus
+        self._announcer = announcer
         self._secrets = secrets
         self._telemetry = telemetry
         self._lock_ttl_seconds = lock_ttl_seconds
@@ -97,14 +96,7 @@ class ClaimCoupon:
         finally:
             self._telemetry.coupon_claim(event.strategy, outcome)
         if claimed.issued == event.quantity:
-            await announce(
-                self._bus,
-                BusMessage(
-                    channel=COUPONS_CHANNEL,
-                    type="coupon.sold_out",
-                    payload={"event_id": event.id, "quantity": event.quantity},
-                ),
-            )
+            await self._announcer.announce(CouponsSoldOut(event.id, event.quantity))
         return claimed.coupon
 
     async def _claim(self, event: CouponEvent, user_id: UserId) -> Claimed:

@@ -1,22 +1,9 @@
-"""Event use-cases: publish on a channel, follow a channel, and announce domain events."""
+"""Event use-cases: publish on a channel, follow a channel."""
 
-import logging
 from contextlib import AbstractAsyncContextManager
 
 from domain.model.events import BusMessage
-from ports.errors import PortError
 from ports.event_bus import EventBus, Subscription
-
-log = logging.getLogger(__name__)
-
-
-async def announce(bus: EventBus, message: BusMessage) -> None:
-    """Publish a domain event, best effort: the change it reports has already happened and
-    must not be undone or reported as failed because a notification could not go out."""
-    try:
-        await bus.publish(message)
-    except PortError as error:
-        log.warning("could not announce %s on %r: %s", message.type, message.channel, error)
 
 
 class PublishEvent:

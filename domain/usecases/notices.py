@@ -1,20 +1,13 @@
 """Notice board use-cases: post a notice, list pages through the cache (cache-aside), get one."""
 
 from domain.model.errors import NotFound
-from domain.model.events import NOTICES_CHANNEL, BusMessage
-from domain.model.notices import (
-    CacheStatus,
-    Notice,
-    NoticeDraft,
-    NoticeListing,
-    notice_payload,
-)
+from domain.model.events import NoticePosted
+from domain.model.notices import CacheStatus, Notice, NoticeDraft, NoticeListing
 from domain.model.paging import PageRequest
-from domain.usecases.events import announce
+from ports.announcer import Announcer
 from ports.cache import Cache
 from ports.clock import Clock
 from ports.errors import BackendUnavailable
-from ports.event_bus import EventBus
 from ports.notice_repository import NoticeRepository
 from ports.telemetry import Telemetry
 
@@ -31,11 +24,15 @@ class PostNotice:
     """
 
     def __init__(
-        self, notices: NoticeRepository, cache: Cache | None, bus: EventBus, clock: Clock
+        self,
+        notices: NoticeRepository,
+        cache: Cache | None,
+        announcer: Announcer,
+        clock: Clock,
     ) -> None:
         self._notices = notices
         self._cache = cache
-        self._bus = bus
+        self._announcer = announcer
         self._clock = clock
 
     async def __call__(self, draft: NoticeDraft) -> Notice:
@@ -44,12 +41,7 @@ class PostNotice:
         notice = await self._notices.add(draft, created_at=self._clock.now())
         if self._cache is not None:
             await self._cache.invalidate_pages()
-        await announce(
-            self._bus,
-            BusMessage(
-                channel=NOTICES_CHANNEL, type="notice.created", payload=notice_payload(notice)
-            ),
-        )
+        await self._announcer.announce(NoticePosted(notice))
         return notice
 
 

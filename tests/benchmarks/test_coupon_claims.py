@@ -12,13 +12,13 @@ from pytest_benchmark.fixture import BenchmarkFixture
 from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.redis.client import RedisConnector
 from adapters.redis.coupon_ledger import RedisCouponLedger
-from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.lock import RedisLock
 from adapters.system.secrets import SystemSecrets
 from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
 from domain.model.identity import UserId
 from domain.usecases.coupons import ClaimCoupon
 from tests.benchmarks.conftest import Loop
+from tests.support.announcer import RecordingAnnouncer
 
 pytestmark = pytest.mark.benchmark
 CLAIMERS = 200
@@ -33,7 +33,7 @@ def test_claims_per_second(
     claim = ClaimCoupon(
         ledger,
         RedisLock(connector),
-        RedisEventBus(connector, confirm_timeout_seconds=1),
+        RecordingAnnouncer(),
         SystemSecrets(),
         CountingTelemetry(),
         lock_ttl_seconds=10,

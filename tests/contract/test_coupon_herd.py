@@ -24,6 +24,7 @@ from domain.model.paging import PageRequest
 from domain.usecases.coupons import ClaimCoupon
 from ports.coupon_ledger import CouponLedger
 from tests.contract.backends import Backend
+from tests.support.announcer import RecordingAnnouncer
 
 CLAIMERS, QUANTITY = 2_000, 100
 
@@ -33,7 +34,7 @@ def claimer(backend: Backend, ledger: CouponLedger | None = None) -> ClaimCoupon
     return ClaimCoupon(
         ledger or backend.coupons(),
         backend.lock(),
-        backend.bus(),
+        RecordingAnnouncer(),
         SystemSecrets(),
         CountingTelemetry(),
         lock_ttl_seconds=30,

@@ -3,7 +3,7 @@
 import asyncio
 
 from domain.model.paging import PageRequest
-from domain.model.ranking import ScoreOverflow, Standing
+from domain.model.rankings import ScoreOverflow, Standing
 from tests.contract.backends import Backend
 
 

@@ -5,7 +5,7 @@ import pytest
 from adapters.http.app import UseCases
 from domain.model.errors import NotFound
 from domain.model.paging import PageRequest
-from domain.model.ranking import competition_ranks
+from domain.model.rankings import competition_ranks
 
 
 async def test_should_update_score_and_retrieving_rank_correctly(usecases: UseCases) -> None:

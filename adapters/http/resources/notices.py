@@ -3,13 +3,11 @@
 from typing import Final
 
 import falcon.asgi
-import orjson
+import msgspec
 
-from adapters.http.auth import Guard
-from adapters.http.requests import json_fields
-from adapters.http.resources.paging import page_request
-from adapters.http.responses import send_json
-from domain.model.notices import BODY, TITLE, NoticeDraft, NoticePage, notice_payload
+from adapters.http.messages.notices import Notice, NoticeDraft, NoticePage, Paging
+from domain.model.notices import NoticePage as Page
+from domain.model.paging import PageRequest
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 
 RENDERINGS_KEPT: Final = 64
@@ -26,20 +24,14 @@ class RenderedPages:
 
     def __init__(self, kept: int = RENDERINGS_KEPT) -> None:
         self._kept = kept
-        self._renderings: dict[int, tuple[NoticePage, bytes]] = {}
+        self._renderings: dict[int, tuple[Page, bytes]] = {}
+        self._encode = msgspec.json.Encoder().encode
 
-    def __call__(self, page: NoticePage) -> bytes:
+    def __call__(self, page: Page) -> bytes:
         remembered = self._renderings.get(id(page))
         if remembered is not None and remembered[0] is page:
             return remembered[1]
-        rendered = orjson.dumps(
-            {
-                "items": [notice_payload(notice) for notice in page.items],
-                "limit": page.request.limit,
-                "offset": page.request.offset,
-                "total": page.total,
-            }
-        )
+        rendered = self._encode(NoticePage.of(page))
         if len(self._renderings) >= self._kept:
             del self._renderings[next(iter(self._renderings))]  # the oldest
         self._renderings[id(page)] = (page, rendered)
@@ -47,31 +39,29 @@ class RenderedPages:
 
 
 class NoticesResource:
-    """`GET /notices` (public, `X-Cache` says how it was served), `POST /notices` (admin)."""
+    """List pages (public, `X-Cache` says how a page was served), post (admin), get one."""
 
-    def __init__(self, guard: Guard, post: PostNotice, list_: ListNotices, get: GetNotice) -> None:
-        self._guard = guard
+    def __init__(self, post: PostNotice, list_: ListNotices, get: GetNotice) -> None:
         self._post = post
         self._list = list_
         self._get = get
         self._render = RenderedPages()
 
-    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        listing = await self._list(page_request(req))
+    async def list_page(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, query: Paging
+    ) -> bytes:
+        listing = await self._list(PageRequest(limit=query.limit, offset=query.offset))
         resp.set_header("X-Cache", listing.cache.value)
-        resp.data = self._render(listing.page)
-        resp.content_type = "application/json"
+        return self._render(listing.page)
 
-    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        await self._guard.admin(req)
-        with await json_fields(req) as fields:
-            title = fields.required("title", TITLE)
-            body = fields.required("body", BODY)
-        notice = await self._post(NoticeDraft(title=title, body=body))
+    async def post(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: NoticeDraft
+    ) -> Notice:
+        notice = await self._post(body.to_domain())
         resp.location = f"/notices/{notice.id}"
-        send_json(resp, notice_payload(notice), status=201)
+        return Notice.of(notice)
 
-    async def on_get_notice(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, notice_id: int
-    ) -> None:
-        send_json(resp, notice_payload(await self._get(notice_id)))
+    async def get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, notice_id: int
+    ) -> Notice:
+        return Notice.of(await self._get(notice_id))

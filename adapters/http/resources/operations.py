@@ -1,13 +1,15 @@
 """`/healthz`, `/readyz`, `/metrics`, `/openapi.json`: what operators and tools read."""
 
+from typing import Final
+
 import falcon.asgi
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from adapters.http.messages.operations import Readiness
 from adapters.http.problems import unavailable
-from adapters.http.responses import send_json
-from domain.usecases.health import CheckReadiness
+from domain.usecases.operations import CheckReadiness
 
-HEALTHY = b'{"status":"ok"}'
+HEALTHY: Final = b'{"status":"ok"}'
 
 
 class OperationsResource:
@@ -20,20 +22,18 @@ class OperationsResource:
         self._registry = registry
         self._openapi = openapi
 
-    async def on_get_health(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        resp.data = HEALTHY
-        resp.content_type = "application/json"
+    async def health(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> bytes:
+        return HEALTHY
 
-    async def on_get_ready(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+    async def ready(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> Readiness:
         readiness = await self._readiness()
         if not readiness.ready:
             raise unavailable("a backend is not ready", checks=readiness.checks)
-        send_json(resp, {"status": "ready", "checks": readiness.checks})
+        return Readiness("ready", readiness.checks)
 
-    async def on_get_metrics(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+    async def metrics(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
         resp.data = generate_latest(self._registry)
         resp.content_type = CONTENT_TYPE_LATEST
 
-    async def on_get_openapi(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        resp.data = self._openapi
-        resp.content_type = "application/json"
+    async def openapi(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> bytes:
+        return self._openapi

@@ -1,11 +1,10 @@
 """`/usage`: acknowledged ingestion of usage records (Level 4)."""
 
 import falcon.asgi
+import msgspec
 
-from adapters.http.requests import json_fields, path_value
-from adapters.http.responses import send_json
-from domain.model.rules import NAME, AnyObject
-from domain.model.usage import SEQ, UsageRecord
+from adapters.http.messages.usage import UsageAccepted, UsageRecord, UsageStats
+from domain.model.usage import UsageRecord as Record
 from domain.usecases.usage import RecordUsage, ShowUsage
 
 
@@ -16,18 +15,15 @@ class UsageResource:
         self._record = record
         self._show = show
 
-    async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        with await json_fields(req) as fields:
-            source = fields.required("source", NAME)
-            seq = fields.required("seq", SEQ)
-            payload = fields.optional("payload", AnyObject(), None)
-        await self._record(UsageRecord(source=source, seq=seq, payload=payload))
-        send_json(resp, {"source": source, "seq": seq}, status=202)
+    async def append(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: UsageRecord
+    ) -> UsageAccepted:
+        payload = None if body.payload is msgspec.UNSET else body.payload
+        await self._record(Record(source=body.source, seq=body.seq, payload=payload))
+        return UsageAccepted(body.source, body.seq)
 
-    async def on_get_source(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, source: str
-    ) -> None:
-        stats = await self._show(path_value("source", source, NAME))
-        send_json(
-            resp, {"source": stats.source, "count": stats.count, "distinct_seq": stats.distinct_seq}
-        )
+    async def stats(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, source: str
+    ) -> UsageStats:
+        stats = await self._show(source)
+        return UsageStats(stats.source, stats.count, stats.distinct_seq)

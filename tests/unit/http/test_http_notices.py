@@ -84,7 +84,7 @@ async def test_every_bad_field_is_reported_at_once(api: testing.ASGIConductor) -
 
     assert error_fields(result) == ["title", "body", "extra"]
     messages = [error["message"] for error in result.json["errors"]]
-    assert messages == ["must not be empty", "must be a string", "is not a known field"]
+    assert messages == ["must not be blank", "must be a string", "is not a known field"]
 
 
 @pytest.mark.parametrize(

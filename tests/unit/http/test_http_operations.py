@@ -85,7 +85,7 @@ def app_routes(app: ASGIApp) -> dict[str, set[str]]:
     for route in inspect.inspect_routes(falcon_app):
         path = route.path
         for name in ("notice_id", "event_id"):
-            path = path.replace(f"{{{name}:int(min=1)}}", f"{{{name}}}")
+            path = path.replace(f"{{{name}:id}}", f"{{{name}}}")
         routes[path] = {method.method.lower() for method in route.methods if not method.internal}
     return routes
 

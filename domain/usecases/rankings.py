@@ -2,7 +2,7 @@
 
 from domain.model.errors import NotFound, ScoreOutOfRange
 from domain.model.paging import PageRequest
-from domain.model.ranking import Leaderboard, ScoreOverflow, Standing
+from domain.model.rankings import Leaderboard, ScoreOverflow, Standing
 from ports.ranking import Ranking
 from ports.secrets import SecretSource
 

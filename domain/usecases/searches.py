@@ -1,7 +1,7 @@
 """Search history use-cases: record a term, show the latest terms."""
 
 from domain.model.identity import UserId
-from domain.model.search import HISTORY_SIZE, HISTORY_TTL_SECONDS
+from domain.model.searches import HISTORY_SIZE, HISTORY_TTL_SECONDS
 from ports.search_history import SearchHistory
 
 

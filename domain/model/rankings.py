@@ -3,9 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.model.rules import FiniteNumber
-
-SCORE = FiniteNumber()
 RANKING_DEFAULT_LIMIT = 10
 
 

@@ -1,0 +1,325 @@
+"""Reading requests into their declared Structs: 413 and 400 for bodies the parser refuses, 422
+with every broken rule at once for well-formed input that breaks the declarations.
+
+The fast path is one msgspec decode into the Struct. Only when it fails are the fields checked
+one by one, so that a client learns everything wrong with a request in one answer.
+"""
+
+import functools
+import json
+import re
+import typing
+from collections.abc import Mapping
+from typing import Annotated, Any, Final, TypeVar
+
+import falcon.asgi
+import msgspec
+
+from adapters.http.messages.fields import TEXT, WHITESPACE
+from adapters.http.messages.problems import FieldError
+from adapters.http.problems import HttpProblem
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+MAX_BODY_BYTES: Final = 64 * 1024
+MAX_DEPTH: Final = 32
+"""How deep a client's JSON object (`payload`) may nest. Every encoder on its way (Redis,
+Server-Sent Events) handles this depth; the parser's own limit is far higher and answers 400."""
+
+_DECIMAL = re.compile(r"-?[0-9]{1,20}")
+_PATH = re.compile(r"\s+- at `\$(?:\.(\w+))?[^`]*`$")
+
+
+class _DuplicateMember(ValueError):
+    pass
+
+
+def has_body(req: falcon.asgi.Request) -> bool:
+    length = req.content_length
+    return (length is not None and length > 0) or req.get_header("Transfer-Encoding") is not None
+
+
+def is_json(content_type: str | None) -> bool:
+    if content_type is None:
+        return False
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
+
+
+class BodyPolicy:
+    """Falcon middleware: refuse an oversized body (413) or a non-JSON one (415) before any
+    responder runs, on every route, without reading it."""
+
+    def __init__(self, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+        self._max_body_bytes = max_body_bytes
+
+    async def process_request(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        if (req.content_length or 0) > self._max_body_bytes:
+            raise HttpProblem(413, f"the body must be at most {self._max_body_bytes} bytes")
+        if has_body(req) and not is_json(req.content_type):
+            raise HttpProblem(415, "the body must be JSON (Content-Type: application/json)")
+
+
+async def read_body(req: falcon.asgi.Request, max_body_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, read at most one byte past the limit: 413 beyond it, 400 if empty."""
+    raw: bytes = await req.stream.read(max_body_bytes + 1)
+    if len(raw) > max_body_bytes:
+        raise HttpProblem(413, f"the body must be at most {max_body_bytes} bytes")
+    if not raw.strip():
+        raise HttpProblem(400, "a JSON body is required")
+    return raw
+
+
+def decode_body(raw: bytes, kind: type[S]) -> S:
+    """The body as a `kind`: 400 if it is not one well-formed JSON document (duplicate object
+    members included), 422 listing every rule it breaks."""
+    try:
+        value: S = _decoder(kind).decode(raw)
+    except msgspec.ValidationError as error:
+        document = _parse(raw)
+        if document is None:
+            raise _invalid([_error_at(error)]) from None
+        value = _checked(kind, document)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise _malformed(error) from None
+    else:
+        _refuse_duplicate_members(raw)
+    too_deep = [
+        FieldError(name, f"must nest at most {MAX_DEPTH} levels")
+        for name in kind.__struct_fields__
+        if _too_deep(getattr(value, name))
+    ]
+    if too_deep:
+        raise _invalid(too_deep)
+    return value
+
+
+def decode_query(params: Mapping[str, str | list[str]], kind: type[S]) -> S:
+    """The query parameters as a `kind`; unknown parameters are ignored (proxies add their own).
+    Integers are plain decimal digits, each parameter is given once."""
+    if not params:
+        defaults: S = _defaults(kind)
+        return defaults
+    document: dict[str, object] = {}
+    errors: list[FieldError] = []
+    for field in msgspec.structs.fields(kind):
+        raw = params.get(field.encode_name)
+        if raw is None:
+            if field.required:
+                errors.append(FieldError(field.encode_name, "is required"))
+            continue
+        value, message = _query_value(raw, field.type)
+        if message is None:
+            message = _refusal(field.type, value)
+        if message is not None:
+            errors.append(FieldError(field.encode_name, message))
+        else:
+            document[field.encode_name] = value
+    if errors:
+        raise _invalid(errors)
+    converted: S = msgspec.convert(document, kind)
+    return converted
+
+
+def path_errors(values: Mapping[str, object], types: Mapping[str, Any]) -> list[FieldError]:
+    """The rules that path parameters break (`types` maps a parameter to its declared type)."""
+    errors: list[FieldError] = []
+    for name, declared in types.items():
+        message = _refusal(declared, values[name])
+        if message is not None:
+            errors.append(FieldError(name, message))
+    return errors
+
+
+def invalid(errors: list[FieldError]) -> HttpProblem:
+    """The 422 answer listing `errors`."""
+    return _invalid(errors)
+
+
+def _query_value(raw: str | list[str], declared: Any) -> tuple[object, str | None]:
+    """The value of a query parameter, or why it cannot be one."""
+    if isinstance(raw, list):
+        return raw, "must be given once"
+    if _base(declared) is int:
+        if _DECIMAL.fullmatch(raw) is None:
+            return raw, "must be an integer"
+        return int(raw), None
+    return raw, None
+
+
+@functools.cache
+def _decoder(kind: type[S]) -> msgspec.json.Decoder[S]:
+    return msgspec.json.Decoder(kind)
+
+
+@functools.cache
+def _defaults(kind: type[S]) -> S:
+    try:
+        return kind()
+    except TypeError:  # a required parameter: report it like any other
+        raise _invalid(
+            [FieldError(f.encode_name, "is required") for f in msgspec.structs.fields(kind)]
+        ) from None
+
+
+def _parse(raw: bytes) -> object:
+    """The body as plain values, for checking its fields one by one; 400 if malformed."""
+    try:
+        document = msgspec.json.decode(raw)
+    except msgspec.ValidationError:
+        return None  # a number beyond a double: the typed decode already named it
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise _malformed(error) from None
+    _refuse_duplicate_members(raw)
+    return document
+
+
+def _refuse_duplicate_members(raw: bytes) -> None:
+    # NOTE: every fast parser keeps the last of repeated members silently; the standard
+    # library's hook sees them all. It runs after msgspec accepted the body, so the body is
+    # known to be well-formed, free of lone surrogates, and of a depth the stack can take.
+    try:
+        json.loads(raw, object_pairs_hook=_unique_members)
+    except _DuplicateMember as duplicate:
+        raise HttpProblem(400, f"the body is not valid JSON: {duplicate}") from None
+    except RecursionError as error:
+        raise _malformed(error) from None
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        names = [name for name, _ in pairs]
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise _DuplicateMember(f"an object repeats the member {repeated!r}")
+    return members
+
+
+def _checked(kind: type[S], document: object) -> S:
+    """`document` as a `kind`, field by field: 422 listing every field that breaks its rule.
+
+    NOTE: JSON has one number type, and JSON Schema counts `427.0` as the integer 427; so does
+    this check (the fast decoder refuses any fraction syntax for an `int`)."""
+    if not isinstance(document, dict):
+        raise _invalid([FieldError("body", "must be a JSON object")])
+    errors: list[FieldError] = []
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(kind):
+        if field.encode_name not in document:
+            if field.required:
+                errors.append(FieldError(field.encode_name, "is required"))
+            continue
+        value = document[field.encode_name]
+        if _base(field.type) is int and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        message = _refusal(field.type, value)
+        if message is not None:
+            errors.append(FieldError(field.encode_name, message))
+        values[field.encode_name] = value
+    if kind.__struct_config__.forbid_unknown_fields:
+        unknown = sorted(document.keys() - values.keys() - set(kind.__struct_fields__))
+        errors.extend(FieldError(name, "is not a known field") for name in unknown)
+    if errors:
+        raise _invalid(errors)
+    try:
+        converted: S = msgspec.convert(values, kind)
+    except msgspec.ValidationError as error:
+        raise _invalid([_error_at(error)]) from None
+    return converted
+
+
+def _refusal(declared: Any, value: object) -> str | None:
+    """Why `value` is not a `declared`, in words, or None."""
+    try:
+        msgspec.convert(value, declared)
+    except msgspec.ValidationError as error:
+        return _in_words(_PATH.sub("", str(error)), declared, value)
+    if _too_deep(value):
+        return f"must nest at most {MAX_DEPTH} levels"
+    return None
+
+
+def _error_at(error: msgspec.ValidationError) -> FieldError:
+    text = str(error)
+    match = _PATH.search(text)
+    field = match.group(1) if match and match.group(1) else "body"
+    return FieldError(field, _in_words(_PATH.sub("", text), None, None))
+
+
+_TYPES: Final = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "object": "a JSON object",
+    "array": "an array",
+}
+_EXPECTED = re.compile(r"Expected `(\w+)`(?:, got `\w+`|( of length)? ([<>]=) (\S+))?$")
+
+
+def _in_words(message: str, declared: Any, value: object) -> str:
+    """msgspec's message ("Expected `str` of length >= 1") as the API words it."""
+    if "matching regex" in message:
+        if _meta(declared).pattern == TEXT and isinstance(value, str):
+            blank = not value.strip(WHITESPACE)
+            return "must not be blank" if blank else "must not contain NUL characters"
+        return f"must be {_description(declared)}"
+    if message.startswith("Invalid enum value"):
+        choices = typing.get_args(_base(declared)) if declared is not None else ()
+        return "must be one of: " + ", ".join(map(str, choices))
+    if message == "Number out of range":
+        return "is out of range"
+    match = _EXPECTED.match(message)
+    if match is None:
+        return message
+    kind, length, bound, limit = match.groups()
+    if bound is None:
+        return f"must be {_TYPES.get(kind, kind)}"
+    unit = " characters" if length and kind == "str" else " items" if length else ""
+    if length and bound == ">=" and limit == "1":
+        return "must not be empty"
+    return f"must be at {'least' if bound == '>=' else 'most'} {limit}{unit}"
+
+
+def _too_deep(value: object) -> bool:
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _base(declared: Any) -> Any:
+    return typing.get_args(declared)[0] if typing.get_origin(declared) is Annotated else declared
+
+
+def _meta(declared: Any) -> msgspec.Meta:
+    for meta in typing.get_args(declared)[1:]:
+        if isinstance(meta, msgspec.Meta):
+            return meta
+    return msgspec.Meta()
+
+
+def _description(declared: Any) -> str:
+    return _meta(declared).description or "well-formed"
+
+
+def _malformed(error: Exception) -> HttpProblem:
+    if isinstance(error, RecursionError):
+        return HttpProblem(400, "the body is not valid JSON: it nests too deeply")
+    return HttpProblem(400, f"the body is not valid JSON: {error}")
+
+
+def _invalid(errors: list[FieldError]) -> HttpProblem:
+    return HttpProblem(422, "the request breaks the rules below", errors=errors)
