@@ -6,6 +6,7 @@ import os
 
 import uvicorn
 
+from adapters.http.server import BoundedHttpToolsProtocol
 from composition.asgi import announce, load_settings
 from composition.root import build
 from composition.settings import Profile
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpToolsProtocol,  # httptools, with a cap on the header block
         lifespan="on",
         log_level=args.log_level,
         access_log=not args.no_access_log,
