@@ -20,6 +20,7 @@ from adapters.inmemory.lock import InMemoryLock
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.inmemory.ranking import InMemoryRanking
 from adapters.inmemory.search_history import InMemorySearchHistory
+from adapters.inmemory.throttle import InMemoryThrottle
 from adapters.inmemory.token_store import InMemoryTokenStore
 from adapters.inmemory.usage_log import InMemoryUsageLog
 from adapters.prometheus.metrics import Metrics
@@ -33,6 +34,7 @@ from adapters.redis.health import RedisProbe
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.search_history import RedisSearchHistory
+from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore
 from adapters.redis.usage_log import RedisUsageLog
 from adapters.system.clock import SystemClock
@@ -73,6 +75,7 @@ class MemoryAdapters(_ProfileAdapters):
 
     cache = providers.Singleton(InMemoryCache, _ProfileAdapters.clock)
     tokens = providers.Singleton(InMemoryTokenStore, _ProfileAdapters.clock)
+    throttle = providers.Singleton(InMemoryThrottle, _ProfileAdapters.clock)
     search_history = providers.Singleton(InMemorySearchHistory, _ProfileAdapters.clock)
     ranking = providers.Singleton(InMemoryRanking, _ProfileAdapters.clock)
     coupons = providers.Singleton(InMemoryCouponLedger)
@@ -108,6 +111,7 @@ class RedisAdapters(_ProfileAdapters):
     )
     cache = providers.Singleton(RedisCache, connector)
     tokens = providers.Singleton(RedisTokenStore, connector)
+    throttle = providers.Singleton(RedisThrottle, connector)
     search_history = providers.Singleton(RedisSearchHistory, connector)
     ranking = providers.Singleton(RedisRanking, connector)
     coupons = providers.Singleton(RedisCouponLedger, connector)
@@ -160,7 +164,7 @@ class Application(containers.DeclarativeContainer):
         ),
         get_notice=providers.Singleton(GetNotice, adapters.notices),
         issue_otp=providers.Singleton(
-            IssueOtp, adapters.tokens, secrets, digester, settings.provided.otp
+            IssueOtp, adapters.tokens, adapters.throttle, secrets, digester, settings.provided.otp
         ),
         verify_otp=providers.Singleton(
             VerifyOtp,

@@ -52,6 +52,7 @@ def assemble(
             deadline_seconds=settings.request_deadline_seconds,
             sse_keepalive_seconds=sse_keepalive_seconds,
             expose_otp_code=settings.otp_expose_code,
+            trust_forwarded_for=settings.trust_forwarded_for,
         ),
     )
     if clock is not None:

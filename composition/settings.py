@@ -38,6 +38,7 @@ class Settings:
     cache_ttl_seconds: int = 300
     otp: OtpPolicy = field(default_factory=OtpPolicy)
     otp_expose_code: bool = False
+    trust_forwarded_for: bool = False
     otp_secret: bytes | None = None
     session_ttl_seconds: int = 3600
     request_deadline_seconds: float = 2.0
@@ -56,7 +57,9 @@ class Settings:
                 max_attempts=env.integer("OTP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),
                 issue_limit=env.integer("OTP_ISSUE_LIMIT", 3, minimum=1),
                 issue_window_seconds=env.integer("OTP_ISSUE_WINDOW_SECONDS", 600, minimum=1),
+                client_issue_limit=env.integer("OTP_CLIENT_ISSUE_LIMIT", 30, minimum=0),
             ),
+            trust_forwarded_for=env.flag("TRUST_FORWARDED_FOR", default=False),
             otp_expose_code=env.flag("OTP_EXPOSE_CODE", default=False),
             otp_secret=_encoded(env.secret("OTP_SECRET")),
             session_ttl_seconds=env.integer("SESSION_TTL_SECONDS", 3600, minimum=1),

@@ -76,12 +76,14 @@ class UseCases:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpOptions:
-    """Transport settings: the request deadline, the body limit, SSE keep-alive, OTP exposure."""
+    """Transport settings: the request deadline, the body limit, SSE keep-alive, OTP exposure,
+    whether a proxy's `X-Forwarded-For` names the client."""
 
     deadline_seconds: float = 2.0
     max_body_bytes: int = MAX_BODY_BYTES
     sse_keepalive_seconds: float = 15.0
     expose_otp_code: bool = False
+    trust_forwarded_for: bool = False
 
 
 class Lifecycle(Protocol):
@@ -145,7 +147,12 @@ def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[
     openapi = msgspec.json.encode(openapi_document())
     built: list[object] = [
         NoticesResource(uc.post_notice, uc.list_notices, uc.get_notice),
-        OtpResource(uc.issue_otp, uc.verify_otp, expose_code=options.expose_otp_code),
+        OtpResource(
+            uc.issue_otp,
+            uc.verify_otp,
+            expose_code=options.expose_otp_code,
+            trust_forwarded_for=options.trust_forwarded_for,
+        ),
         SessionsResource(uc.end_session),
         SearchesResource(uc.record_search, uc.recent_searches),
         RankingsResource(uc.add_score, uc.put_score, uc.show_leaderboard, uc.show_standing),

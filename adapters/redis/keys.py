@@ -26,6 +26,10 @@ def otp_issues(user_id: str) -> str:
     return f"{PREFIX}:otp:{{{user_id}}}:issues"
 
 
+def throttle(key: str) -> str:
+    return f"{PREFIX}:throttle:{{{key}}}"
+
+
 def session(token_digest: str) -> str:
     return f"{PREFIX}:session:{token_digest}"
 

@@ -34,10 +34,11 @@ class ScoreOutOfRange(DomainError):
 
 
 class TooManyCodes(DomainError):
-    """The issuance limit for this user is reached; the window ends in `retry_after` seconds."""
+    """An issuance limit (this user's, or this client's) is reached; the window ends in
+    `retry_after` seconds."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many codes issued, retry in {retry_after} s")
+    def __init__(self, retry_after: int, *, whose: str = "for this user") -> None:
+        super().__init__(f"too many codes requested {whose}; retry in {retry_after} s")
         self.retry_after = retry_after
 
 

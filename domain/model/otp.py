@@ -15,6 +15,9 @@ class OtpPolicy:
     max_attempts: int = 5
     issue_limit: int = 3
     issue_window_seconds: int = 600
+    client_issue_limit: int = 30
+    """Codes one client address may request per window, whatever the users (0: no limit).
+    Without it, one client could have codes sent to any number of users (SMS pumping)."""
 
 
 class CodeDigester:

@@ -12,32 +12,47 @@ from domain.model.otp import (
     OtpPolicy,
     token_digest,
 )
+from domain.model.throttling import Throttled
 from ports.errors import PortError
 from ports.secrets import SecretSource
 from ports.telemetry import Telemetry
+from ports.throttle import Throttle
 from ports.token_store import TokenStore
 
 
 class IssueOtp:
     """Issue a fresh 6-digit code to a user, replacing any earlier one.
 
-    The code comes from a CSPRNG and reaches the store only as a keyed digest. Raises
-    `TooManyCodes` past `policy.issue_limit` issues per `policy.issue_window_seconds`.
+    The code comes from a CSPRNG and reaches the store only as a keyed digest. Two limits per
+    `policy.issue_window_seconds`, each raising `TooManyCodes`: `policy.client_issue_limit`
+    requests from one client address (whatever the users: one client must not have codes
+    sent to thousands of numbers), then `policy.issue_limit` issues per user. A request the
+    user limit refuses still counts against its client.
     """
 
     def __init__(
         self,
         tokens: TokenStore,
+        throttle: Throttle,
         secrets: SecretSource,
         digester: CodeDigester,
         policy: OtpPolicy,
     ) -> None:
         self._tokens = tokens
+        self._throttle = throttle
         self._secrets = secrets
         self._digester = digester
         self._policy = policy
 
-    async def __call__(self, user_id: UserId) -> IssuedOtp:
+    async def __call__(self, user_id: UserId, *, client: str) -> IssuedOtp:
+        if self._policy.client_issue_limit:
+            admission = await self._throttle.admit(
+                f"otp-issue:{client}",
+                limit=self._policy.client_issue_limit,
+                window_seconds=self._policy.issue_window_seconds,
+            )
+            if isinstance(admission, Throttled):
+                raise TooManyCodes(admission.retry_after, whose="from this address")
         code = self._secrets.otp_code()
         outcome = await self._tokens.issue_code(
             user_id, self._digester(user_id, code), self._policy

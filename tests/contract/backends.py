@@ -10,6 +10,7 @@ from adapters.inmemory.lock import InMemoryLock
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.inmemory.ranking import InMemoryRanking
 from adapters.inmemory.search_history import InMemorySearchHistory
+from adapters.inmemory.throttle import InMemoryThrottle
 from adapters.inmemory.token_store import InMemoryTokenStore
 from adapters.inmemory.usage_log import InMemoryUsageLog
 from ports.cache import Cache
@@ -20,6 +21,7 @@ from ports.lock import Lock
 from ports.notice_repository import NoticeRepository
 from ports.ranking import Ranking
 from ports.search_history import SearchHistory
+from ports.throttle import Throttle
 from ports.token_store import TokenStore
 from ports.usage_log import UsageLog
 from tests.support.clock import ManualClock
@@ -41,6 +43,7 @@ class Backend(Protocol):
     def lock(self) -> Lock: ...
     def bus(self) -> EventBus: ...
     def usage(self) -> UsageLog: ...
+    def throttle(self) -> Throttle: ...
     def probe(self) -> HealthProbe: ...
 
     async def advance(self, seconds: float) -> None:
@@ -64,6 +67,7 @@ class InMemoryBackend(Backend):
         self._lock = InMemoryLock(self.clock)
         self._bus = InMemoryEventBus()
         self._usage = InMemoryUsageLog()
+        self._throttle = InMemoryThrottle(self.clock)
 
     def notices(self) -> NoticeRepository:
         return self._notices
@@ -91,6 +95,9 @@ class InMemoryBackend(Backend):
 
     def usage(self) -> UsageLog:
         return self._usage
+
+    def throttle(self) -> Throttle:
+        return self._throttle
 
     def probe(self) -> HealthProbe:
         return InMemoryProbe()

@@ -13,6 +13,7 @@ from adapters.redis.health import RedisProbe
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.search_history import RedisSearchHistory
+from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore
 from adapters.redis.usage_log import RedisUsageLog
 from ports.cache import Cache
@@ -23,6 +24,7 @@ from ports.lock import Lock
 from ports.notice_repository import NoticeRepository
 from ports.ranking import Ranking
 from ports.search_history import SearchHistory
+from ports.throttle import Throttle
 from ports.token_store import TokenStore
 from ports.usage_log import UsageLog
 from tests.contract.backends import Backend
@@ -81,6 +83,9 @@ class RedisBackend(Backend):
 
     def usage(self) -> UsageLog:
         return RedisUsageLog(self._connector)
+
+    def throttle(self) -> Throttle:
+        return RedisThrottle(self._connector)
 
     def probe(self) -> HealthProbe:
         return RedisProbe(self._connector)

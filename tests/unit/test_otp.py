@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import hmac
+from dataclasses import replace
 
 import pytest
 from dependency_injector import providers
@@ -11,6 +12,7 @@ from adapters.http.app import UseCases
 from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.inmemory.token_store import InMemoryTokenStore
 from composition.root import Assembly
+from composition.settings import Settings
 from domain.model.errors import Forbidden, NoActiveCode, NotAuthenticated, TooManyCodes, WrongCode
 from domain.model.identity import UserId
 from domain.model.otp import IssueOutcome, OtpPolicy, Verification
@@ -20,13 +22,14 @@ from tests.support.secrets import ScriptedSecrets
 from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
 
 ALICE = UserId("alice")
+CLIENT = "192.0.2.10"
 
 
 @pytest.mark.parametrize(("elapsed", "alive"), [(179.999, True), (180.0, False)])
 async def test_should_store_otp_with_3min_ttl(
     usecases: UseCases, clock: ManualClock, elapsed: float, alive: bool
 ) -> None:
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
     assert issued.expires_in == 180
 
     clock.advance(elapsed)
@@ -41,7 +44,7 @@ async def test_should_store_otp_with_3min_ttl(
 async def test_should_fail_verification_with_wrong_otp_and_not_delete_key(
     usecases: UseCases,
 ) -> None:
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
 
     with pytest.raises(WrongCode) as wrong:
         await usecases.verify_otp(ALICE, another_code(issued.code))
@@ -51,7 +54,7 @@ async def test_should_fail_verification_with_wrong_otp_and_not_delete_key(
 
 
 async def test_should_succeed_verification_and_delete_key_immediately(usecases: UseCases) -> None:
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
 
     session = await usecases.verify_otp(ALICE, issued.code)
 
@@ -62,7 +65,7 @@ async def test_should_succeed_verification_and_delete_key_immediately(usecases: 
 
 
 async def test_the_last_wrong_attempt_burns_the_code(usecases: UseCases) -> None:
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
     wrong = another_code(issued.code)
 
     left = []
@@ -80,8 +83,8 @@ async def test_issuing_again_replaces_the_previous_code(
     usecases: UseCases, secrets: ScriptedSecrets
 ) -> None:
     secrets.script("111111", "222222")
-    await usecases.issue_otp(ALICE)
-    await usecases.issue_otp(ALICE)
+    await usecases.issue_otp(ALICE, client=CLIENT)
+    await usecases.issue_otp(ALICE, client=CLIENT)
 
     with pytest.raises(WrongCode):
         await usecases.verify_otp(ALICE, "111111")
@@ -90,9 +93,9 @@ async def test_issuing_again_replaces_the_previous_code(
 
 async def test_issuance_limits_are_per_user(usecases: UseCases) -> None:
     for _ in range(3):
-        await usecases.issue_otp(ALICE)
+        await usecases.issue_otp(ALICE, client=CLIENT)
 
-    assert (await usecases.issue_otp(UserId("bob"))).user_id == "bob"
+    assert (await usecases.issue_otp(UserId("bob"), client=CLIENT)).user_id == "bob"
 
 
 async def test_issuance_is_limited_per_window_and_a_refusal_changes_nothing(
@@ -100,26 +103,70 @@ async def test_issuance_is_limited_per_window_and_a_refusal_changes_nothing(
 ) -> None:
     secrets.script("000001", "000002", "000003")
     for _ in range(3):
-        await usecases.issue_otp(ALICE)
+        await usecases.issue_otp(ALICE, client=CLIENT)
     clock.advance(100)
 
     with pytest.raises(TooManyCodes) as refused:
-        await usecases.issue_otp(ALICE)
+        await usecases.issue_otp(ALICE, client=CLIENT)
 
     assert refused.value.retry_after == 500
     assert (await usecases.verify_otp(ALICE, "000003")).user_id == ALICE, "the live code stays"
     clock.advance(499)
     with pytest.raises(TooManyCodes) as still:
-        await usecases.issue_otp(ALICE)
+        await usecases.issue_otp(ALICE, client=CLIENT)
     assert still.value.retry_after == 1
     clock.advance(1)
-    assert (await usecases.issue_otp(ALICE)).user_id == ALICE, "a new window has opened"
+    assert (await usecases.issue_otp(ALICE, client=CLIENT)).user_id == ALICE, (
+        "a new window has opened"
+    )
+
+
+async def test_one_client_gets_at_most_30_codes_per_window_whatever_the_users(
+    usecases: UseCases, clock: ManualClock
+) -> None:
+    for n in range(30):
+        await usecases.issue_otp(UserId(f"user-{n}"), client=CLIENT)
+    clock.advance(60)
+
+    with pytest.raises(TooManyCodes, match="from this address") as refused:
+        await usecases.issue_otp(UserId("user-30"), client=CLIENT)
+
+    assert refused.value.retry_after == 540
+    assert (await usecases.issue_otp(UserId("user-30"), client="192.0.2.11")).user_id == "user-30"
+    clock.advance(540)
+    assert (await usecases.issue_otp(UserId("user-31"), client=CLIENT)).user_id == "user-31"
+
+
+async def test_a_request_the_user_limit_refuses_still_counts_for_its_client(
+    assembly: Assembly, settings: Settings
+) -> None:
+    policy = replace(settings.otp, client_issue_limit=4)
+    assembly.container.settings.override(providers.Object(replace(settings, otp=policy)))
+    usecases: UseCases = assembly.container.usecases()
+    for _ in range(3):
+        await usecases.issue_otp(ALICE, client=CLIENT)
+    with pytest.raises(TooManyCodes, match="for this user"):
+        await usecases.issue_otp(ALICE, client=CLIENT)
+
+    with pytest.raises(TooManyCodes, match="from this address"):
+        await usecases.issue_otp(UserId("bob"), client=CLIENT)
+
+
+async def test_a_client_limit_of_zero_turns_the_client_limit_off(
+    assembly: Assembly, settings: Settings
+) -> None:
+    policy = replace(settings.otp, client_issue_limit=0)
+    assembly.container.settings.override(providers.Object(replace(settings, otp=policy)))
+    usecases: UseCases = assembly.container.usecases()
+
+    for n in range(100):
+        await usecases.issue_otp(UserId(f"user-{n}"), client=CLIENT)
 
 
 async def test_of_concurrent_verifications_of_the_right_code_exactly_one_succeeds(
     usecases: UseCases, telemetry: CountingTelemetry
 ) -> None:
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
 
     results = await asyncio.gather(
         *(usecases.verify_otp(ALICE, issued.code) for _ in range(200)), return_exceptions=True
@@ -159,7 +206,7 @@ async def test_the_store_sees_only_keyed_digests_of_codes_and_tokens(
     assembly.adapters.tokens.override(providers.Object(store))
     usecases: UseCases = assembly.container.usecases()
 
-    issued = await usecases.issue_otp(ALICE)
+    issued = await usecases.issue_otp(ALICE, client=CLIENT)
     session = await usecases.verify_otp(ALICE, issued.code)
 
     expected = hmac.new(OTP_SECRET, b"alice\x00" + issued.code.encode(), hashlib.sha256)
@@ -171,7 +218,9 @@ async def test_the_store_sees_only_keyed_digests_of_codes_and_tokens(
 async def test_a_session_token_identifies_its_user_until_the_session_ends(
     usecases: UseCases, clock: ManualClock
 ) -> None:
-    session = await usecases.verify_otp(ALICE, (await usecases.issue_otp(ALICE)).code)
+    session = await usecases.verify_otp(
+        ALICE, (await usecases.issue_otp(ALICE, client=CLIENT)).code
+    )
 
     assert await usecases.authenticate.user(session.token) == ALICE
     await usecases.end_session(session.token)
@@ -183,7 +232,9 @@ async def test_a_session_token_identifies_its_user_until_the_session_ends(
 
 
 async def test_a_session_expires_after_its_ttl(usecases: UseCases, clock: ManualClock) -> None:
-    session = await usecases.verify_otp(ALICE, (await usecases.issue_otp(ALICE)).code)
+    session = await usecases.verify_otp(
+        ALICE, (await usecases.issue_otp(ALICE, client=CLIENT)).code
+    )
 
     clock.advance(3600)
 
@@ -194,7 +245,9 @@ async def test_a_session_expires_after_its_ttl(usecases: UseCases, clock: Manual
 async def test_admin_needs_the_admin_token_and_a_user_token_is_forbidden(
     usecases: UseCases,
 ) -> None:
-    session = await usecases.verify_otp(ALICE, (await usecases.issue_otp(ALICE)).code)
+    session = await usecases.verify_otp(
+        ALICE, (await usecases.issue_otp(ALICE, client=CLIENT)).code
+    )
 
     await usecases.authenticate.admin(ADMIN_TOKEN)
     with pytest.raises(Forbidden):

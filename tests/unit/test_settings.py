@@ -12,8 +12,13 @@ def test_defaults_need_no_environment() -> None:
     assert settings == Settings()
     assert settings.profile is Profile.MEMORY
     assert settings.otp == OtpPolicy(
-        ttl_seconds=180, max_attempts=5, issue_limit=3, issue_window_seconds=600
+        ttl_seconds=180,
+        max_attempts=5,
+        issue_limit=3,
+        issue_window_seconds=600,
+        client_issue_limit=30,
     )
+    assert settings.trust_forwarded_for is False
     assert (settings.cache_ttl_seconds, settings.session_ttl_seconds) == (300, 3600)
     assert settings.request_deadline_seconds == 2.0
 
@@ -31,6 +36,8 @@ def test_every_variable_is_read() -> None:
             "OTP_ISSUE_LIMIT": "9",
             "OTP_ISSUE_WINDOW_SECONDS": "30",
             "OTP_EXPOSE_CODE": "yes",
+            "OTP_CLIENT_ISSUE_LIMIT": "0",
+            "TRUST_FORWARDED_FOR": "true",
             "OTP_SECRET": "s" * 16,
             "SESSION_TTL_SECONDS": "10",
             "REQUEST_DEADLINE_SECONDS": "0.5",
@@ -43,8 +50,15 @@ def test_every_variable_is_read() -> None:
         admin_token="a" * 20,
         cache_enabled=False,
         cache_ttl_seconds=5,
-        otp=OtpPolicy(ttl_seconds=60, max_attempts=2, issue_limit=9, issue_window_seconds=30),
+        otp=OtpPolicy(
+            ttl_seconds=60,
+            max_attempts=2,
+            issue_limit=9,
+            issue_window_seconds=30,
+            client_issue_limit=0,
+        ),
         otp_expose_code=True,
+        trust_forwarded_for=True,
         otp_secret=b"s" * 16,
         session_ttl_seconds=10,
         request_deadline_seconds=0.5,
@@ -64,6 +78,8 @@ def test_every_variable_is_read() -> None:
         ("REQUEST_DEADLINE_SECONDS", "nan", "REQUEST_DEADLINE_SECONDS must be between"),
         ("REQUEST_DEADLINE_SECONDS", "soon", "REQUEST_DEADLINE_SECONDS must be a number"),
         ("ADMIN_TOKEN", "short-secret", "ADMIN_TOKEN must be at least 16 characters long"),
+        ("OTP_CLIENT_ISSUE_LIMIT", "-1", "OTP_CLIENT_ISSUE_LIMIT must be between 0 and"),
+        ("TRUST_FORWARDED_FOR", "proxy", "TRUST_FORWARDED_FOR must be true or false"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:

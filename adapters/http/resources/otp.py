@@ -2,6 +2,7 @@
 
 import falcon.asgi
 
+from adapters.http.clients import client_address
 from adapters.http.messages.otp import OtpIssued, OtpRequest, OtpVerification
 from adapters.http.messages.sessions import Session
 from domain.model.identity import UserId
@@ -11,15 +12,19 @@ from domain.usecases.otp import IssueOtp, VerifyOtp
 class OtpResource:
     """Issue a code (`POST /otp`), verify it into a session token (`POST /otp/verify`)."""
 
-    def __init__(self, issue: IssueOtp, verify: VerifyOtp, *, expose_code: bool) -> None:
+    def __init__(
+        self, issue: IssueOtp, verify: VerifyOtp, *, expose_code: bool, trust_forwarded_for: bool
+    ) -> None:
         self._issue = issue
         self._verify = verify
         self._expose_code = expose_code
+        self._trust_forwarded_for = trust_forwarded_for
 
     async def issue(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: OtpRequest
     ) -> OtpIssued:
-        issued = await self._issue(UserId(body.user_id))
+        client = client_address(req, trust_forwarded_for=self._trust_forwarded_for)
+        issued = await self._issue(UserId(body.user_id), client=client)
         return OtpIssued.of(issued, expose_code=self._expose_code)
 
     async def verify(

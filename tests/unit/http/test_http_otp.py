@@ -1,10 +1,12 @@
 """`/otp`, `/otp/verify`, `/sessions/current`, `/me/searches` as API.md states them."""
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from falcon import testing
 
+from composition.settings import Settings
 from tests.support.otp import another_code
 from tests.unit.http.conftest import Advance, Rebuild, assert_problem, error_fields, login
 
@@ -48,6 +50,74 @@ async def test_the_fourth_issue_in_the_window_is_429_with_retry_after(
 
     assert_problem(result, 429)
     assert result.headers["retry-after"] == "540"
+
+
+async def issue_from(
+    api: testing.ASGIConductor,
+    user_id: str,
+    *,
+    remote_addr: str,
+    headers: dict[str, str] | None = None,
+) -> testing.Result:
+    return await api.simulate_post(
+        "/otp", json={"user_id": user_id}, remote_addr=remote_addr, headers=headers
+    )
+
+
+async def test_one_address_gets_30_codes_per_window_then_429_whatever_the_users(
+    api: testing.ASGIConductor, advance: Advance
+) -> None:
+    for n in range(30):
+        assert (await issue_from(api, f"u{n}", remote_addr="203.0.113.7")).status_code == 201
+    await advance(100)
+
+    refused = await issue_from(api, "u30", remote_addr="203.0.113.7")
+    elsewhere = await issue_from(api, "u30", remote_addr="203.0.113.8")
+
+    assert_problem(refused, 429)
+    assert refused.headers["retry-after"] == "500"
+    assert "from this address" in refused.json["detail"]
+    assert elsewhere.status_code == 201
+
+
+async def test_ipv6_clients_count_by_their_64(api: testing.ASGIConductor) -> None:
+    for n in range(30):
+        address = f"2001:db8:1:2::{n + 1:x}"
+        assert (await issue_from(api, f"u{n}", remote_addr=address)).status_code == 201
+
+    same_64 = await issue_from(api, "u30", remote_addr="2001:db8:1:2:ffff::1")
+    other_64 = await issue_from(api, "u30", remote_addr="2001:db8:1:3::1")
+
+    assert_problem(same_64, 429)
+    assert other_64.status_code == 201
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+async def test_x_forwarded_for_names_the_client_only_when_trusted(
+    rebuild: Rebuild, trusted: bool
+) -> None:
+    async with testing.ASGIConductor(rebuild(trust_forwarded_for=trusted).app()) as api:
+        statuses = []
+        for n in range(31):
+            # the client forges the first entry; the proxy (the peer) appends the real address
+            forwarded = f"198.51.100.{n}, 192.0.2.{n}"
+            result = await issue_from(
+                api, f"u{n}", headers={"X-Forwarded-For": forwarded}, remote_addr="10.0.0.1"
+            )
+            statuses.append(result.status_code)
+
+    # trusted: 31 clients behind one proxy, each under its limit; untrusted: one peer, refused
+    assert statuses == ([201] * 31 if trusted else [201] * 30 + [429])
+
+
+async def test_a_client_limit_of_zero_lets_one_address_issue_for_everyone(
+    rebuild: Rebuild, profile_settings: Settings
+) -> None:
+    policy = replace(profile_settings.otp, client_issue_limit=0)
+    async with testing.ASGIConductor(rebuild(otp=policy).app()) as api:
+        results = [await issue_from(api, f"u{n}", remote_addr="10.0.0.1") for n in range(40)]
+
+    assert {result.status_code for result in results} == {201}
 
 
 async def test_verifying_the_right_code_gives_a_bearer_session(api: testing.ASGIConductor) -> None:
