@@ -81,7 +81,7 @@ class MemoryAdapters(_ProfileAdapters):
     coupons = providers.Singleton(InMemoryCouponLedger)
     lock = providers.Singleton(InMemoryLock, _ProfileAdapters.clock)
     bus = providers.Singleton(InMemoryEventBus)
-    usage = providers.Singleton(InMemoryUsageLog)
+    usage = providers.Singleton(InMemoryUsageLog, _ProfileAdapters.clock)
     probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
     closeables = providers.List(bus)
 
@@ -197,7 +197,7 @@ class Application(containers.DeclarativeContainer):
         list_claims=providers.Singleton(ListClaims, adapters.coupons),
         publish_event=providers.Singleton(PublishEvent, adapters.bus),
         follow_channel=providers.Singleton(FollowChannel, adapters.bus),
-        record_usage=providers.Singleton(RecordUsage, adapters.usage),
+        record_usage=providers.Singleton(RecordUsage, adapters.usage, secrets),
         show_usage=providers.Singleton(ShowUsage, adapters.usage),
         check_readiness=providers.Singleton(
             CheckReadiness,

@@ -2,9 +2,11 @@
 
 from dataclasses import dataclass, field
 
+from adapters.inmemory.expiring import ExpiringMap
 from adapters.inmemory.round_trip import round_trip
 from domain.model.usage import UsageRecord, UsageStats
-from ports.usage_log import UsageLog
+from ports.clock import Clock
+from ports.usage_log import INGESTION_MEMORY_SECONDS, UsageLog
 
 
 @dataclass(slots=True)
@@ -14,13 +16,18 @@ class _Source:
 
 
 class InMemoryUsageLog(UsageLog):
-    """Keeps the counts, not the payloads: nothing here reads them back."""
+    """Keeps the counts, not the payloads (nothing reads them back), and the ingestion ids
+    applied lately."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock) -> None:
         self._sources: dict[str, _Source] = {}
+        self._applied: ExpiringMap[str, bool] = ExpiringMap(clock)
 
-    async def append(self, record: UsageRecord) -> None:
+    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
         await round_trip()
+        if self._applied.get(ingestion_id):
+            return  # a retry of an append already stored
+        self._applied.put(ingestion_id, True, ttl_seconds=INGESTION_MEMORY_SECONDS)
         source = self._sources.setdefault(record.source, _Source())
         source.count += 1
         source.seqs.add(record.seq)

@@ -76,6 +76,11 @@ def usage_seqs(source: str) -> str:
     return f"{PREFIX}:usage:{{{source}}}:seqs"
 
 
+def usage_ingestion(source: str, ingestion_id: str) -> str:
+    """Marker: this ingestion id was stored (its retries store nothing)."""
+    return f"{PREFIX}:usage:{{{source}}}:ingested:{ingestion_id}"
+
+
 def channel(name: str) -> str:
     return f"{PREFIX}:events:{name}"
 

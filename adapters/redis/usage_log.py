@@ -3,23 +3,29 @@
 from adapters.redis import keys
 from adapters.redis.client import RedisConnector
 from domain.model.usage import UsageRecord, UsageStats
-from ports.usage_log import UsageLog
+from ports.usage_log import INGESTION_MEMORY_SECONDS, UsageLog
 
 
 class RedisUsageLog(UsageLog):
-    """INCR + SADD in one MULTI: `append` returns once Redis acknowledged both. A retried
-    append counts again in `count` and not in `distinct_seq`, as the contract says."""
+    """`usage_append.lua`: a marker per ingestion id (SET NX PX), then INCR + SADD, in one
+    script: `append` returns once Redis stored all of it, and a re-sent call stores nothing."""
 
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
+        self._append = connector.script("usage_append")
 
-    async def append(self, record: UsageRecord) -> None:
+    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
+        source = record.source
         with self._connector.errors():
-            async with self._redis.pipeline(transaction=True) as transaction:
-                transaction.incr(keys.usage_count(record.source))
-                transaction.sadd(keys.usage_seqs(record.source), record.seq)
-                await transaction.execute()
+            await self._append(
+                keys=[
+                    keys.usage_count(source),
+                    keys.usage_seqs(source),
+                    keys.usage_ingestion(source, ingestion_id),
+                ],
+                args=[record.seq, INGESTION_MEMORY_SECONDS * 1000],
+            )
 
     async def stats(self, source: str) -> UsageStats:
         with self._connector.errors():

@@ -1,17 +1,22 @@
 """Usage use-cases: ingest a record, count what a source sent."""
 
 from domain.model.usage import UsageRecord, UsageStats
+from ports.secrets import SecretSource
 from ports.usage_log import UsageLog
 
 
 class RecordUsage:
-    """Append a usage record; returns only once the store acknowledged it."""
+    """Append a usage record; returns only once the store acknowledged it.
 
-    def __init__(self, log: UsageLog) -> None:
+    Each call carries a fresh ingestion id, so a retry inside the adapter stores it once.
+    """
+
+    def __init__(self, log: UsageLog, secrets: SecretSource) -> None:
         self._log = log
+        self._secrets = secrets
 
     async def __call__(self, record: UsageRecord) -> None:
-        await self._log.append(record)
+        await self._log.append(record, ingestion_id=self._secrets.nonce())
 
 
 class ShowUsage:

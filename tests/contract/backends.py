@@ -66,7 +66,7 @@ class InMemoryBackend(Backend):
         self._coupons = InMemoryCouponLedger()
         self._lock = InMemoryLock(self.clock)
         self._bus = InMemoryEventBus()
-        self._usage = InMemoryUsageLog()
+        self._usage = InMemoryUsageLog(self.clock)
         self._throttle = InMemoryThrottle(self.clock)
 
     def notices(self) -> NoticeRepository:

@@ -6,7 +6,7 @@ from redis.asyncio import Redis
 
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import RedisConnector
+from adapters.redis.client import RedisConnector, connect
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
@@ -43,6 +43,16 @@ class Restartable(Protocol):
     def restart_server(self) -> None:
         """Kill the server and start it again on the same port (its data is lost)."""
         ...
+
+    def with_deadline(self, deadline_seconds: float) -> "RedisBackend":
+        """The Redis adapters over a client of their own, sized to `deadline_seconds`."""
+        ...
+
+    def freeze_server(self) -> None:
+        """Stop the server process: it answers nothing until `thaw_server`."""
+        ...
+
+    def thaw_server(self) -> None: ...
 
 
 class RedisBackend(Backend):
@@ -116,3 +126,12 @@ class RedisServerBackend(RedisBackend, Restartable):
 
     def restart_server(self) -> None:
         self._server.restart()
+
+    def with_deadline(self, deadline_seconds: float) -> RedisBackend:
+        return RedisBackend(connect(self._server.url, deadline_seconds=deadline_seconds))
+
+    def freeze_server(self) -> None:
+        self._server.freeze()
+
+    def thaw_server(self) -> None:
+        self._server.thaw()

@@ -3,6 +3,7 @@ data in a temporary directory."""
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -93,6 +94,16 @@ class RedisServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def freeze(self) -> None:
+        """Stop the process (SIGSTOP): connections stay open, nothing is answered."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """Let a frozen server run again (SIGCONT): it reads what was sent meanwhile."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
 
 
 @contextmanager

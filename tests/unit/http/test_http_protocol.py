@@ -12,6 +12,7 @@ from adapters.inmemory.usage_log import InMemoryUsageLog
 from composition.root import Assembly
 from domain.model.usage import UsageRecord, UsageStats
 from ports.errors import BackendTimeout, BackendUnavailable
+from tests.support.clock import ManualClock
 from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, login
 
 ADMIN_ROUTES = [
@@ -193,16 +194,16 @@ async def test_a_wrong_method_is_405_with_allow(
 
 class UsageLogDouble(InMemoryUsageLog):
     def __init__(self, failure: BaseException | None = None, hang: bool = False) -> None:
-        super().__init__()
+        super().__init__(ManualClock())
         self._failure = failure
         self._hang = hang
 
-    async def append(self, record: UsageRecord) -> None:
+    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
         if self._hang:
             await asyncio.Event().wait()
         if self._failure is not None:
             raise self._failure
-        await super().append(record)
+        await super().append(record, ingestion_id=ingestion_id)
 
     async def stats(self, source: str) -> UsageStats:
         return await super().stats(source)
@@ -240,7 +241,7 @@ class Exploding(InMemoryUsageLog):
 
 
 async def test_an_unexpected_error_is_500_without_internals(assembly: Assembly) -> None:
-    assembly.adapters.usage.override(providers.Object(Exploding()))
+    assembly.adapters.usage.override(providers.Object(Exploding(ManualClock())))
     async with testing.ASGIConductor(assembly.app()) as api:
         result = await api.simulate_get("/usage/s")
 
