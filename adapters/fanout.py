@@ -75,6 +75,11 @@ class Fanout:
         self._channels.pop(subscription.channel, None)
         return True
 
+    @property
+    def subscribers(self) -> int:
+        """How many subscriptions this process holds, all channels together."""
+        return sum(len(subscribers) for subscribers in self._channels.values())
+
     def deliver(self, message: BusMessage) -> None:
         for subscription in self._channels.get(message.channel, ()):
             subscription.deliver(message)

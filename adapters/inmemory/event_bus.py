@@ -15,6 +15,11 @@ class InMemoryEventBus(EventBus):
     def __init__(self) -> None:
         self._fanout = Fanout()
 
+    @property
+    def subscribers(self) -> int:
+        """Subscriptions held in this process (for metrics and tests; not part of the port)."""
+        return self._fanout.subscribers
+
     async def publish(self, message: BusMessage) -> None:
         await round_trip()
         self._fanout.deliver(message)

@@ -40,6 +40,11 @@ class RedisEventBus(EventBus):
         self._reader: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
 
+    @property
+    def subscribers(self) -> int:
+        """Subscriptions held in this process (for metrics and tests; not part of the port)."""
+        return self._fanout.subscribers
+
     async def publish(self, message: BusMessage) -> None:
         with self._connector.errors():
             await self._connector.client.publish(
