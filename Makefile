@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install servers run test lint typecheck imports pytest bench redis-start redis-stop clean
+.PHONY: install servers run test lint typecheck imports pytest fuzz bench redis-start redis-stop clean
 
 install: $(STAMP)
 
@@ -44,6 +44,11 @@ redis-stop:
 pytest: install
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+# Schemathesis against the served OpenAPI document, longer than `make test` runs it.
+FUZZ_EXAMPLES ?= 300
+fuzz: install servers
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz $(PYTEST_ARGS)
 
 # Micro-benchmarks on a real redis-server (started by the fixtures); prints the README table.
 bench: install servers

@@ -51,6 +51,7 @@ def assemble(
         http_options=HttpOptions(
             deadline_seconds=settings.request_deadline_seconds,
             sse_keepalive_seconds=sse_keepalive_seconds,
+            sse_max_stream_seconds=settings.sse_max_stream_seconds,
             expose_otp_code=settings.otp_expose_code,
             trust_forwarded_for=settings.trust_forwarded_for,
         ),

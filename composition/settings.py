@@ -42,6 +42,7 @@ class Settings:
     otp_secret: bytes | None = None
     session_ttl_seconds: int = 3600
     request_deadline_seconds: float = 2.0
+    sse_max_stream_seconds: float = 0.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
@@ -65,6 +66,9 @@ class Settings:
             session_ttl_seconds=env.integer("SESSION_TTL_SECONDS", 3600, minimum=1),
             request_deadline_seconds=env.number(
                 "REQUEST_DEADLINE_SECONDS", 2.0, minimum=0.05, maximum=60.0
+            ),
+            sse_max_stream_seconds=env.number(
+                "SSE_MAX_STREAM_SECONDS", 0.0, minimum=0.0, maximum=86_400.0
             ),
         )
 

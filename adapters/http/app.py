@@ -82,6 +82,9 @@ class HttpOptions:
     deadline_seconds: float = 2.0
     max_body_bytes: int = MAX_BODY_BYTES
     sse_keepalive_seconds: float = 15.0
+    sse_max_stream_seconds: float = 0.0
+    """A stream ends after this long (0: never) and the client reconnects: spreads long-lived
+    connections over instances again after a scale-out, and bounds test runs."""
     expose_otp_code: bool = False
     trust_forwarded_for: bool = False
 
@@ -160,7 +163,10 @@ def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[
             uc.create_coupon_event, uc.show_coupon_event, uc.claim_coupon, uc.list_claims
         ),
         EventsResource(
-            uc.publish_event, uc.follow_channel, keepalive_seconds=options.sse_keepalive_seconds
+            uc.publish_event,
+            uc.follow_channel,
+            keepalive_seconds=options.sse_keepalive_seconds,
+            max_stream_seconds=options.sse_max_stream_seconds,
         ),
         UsageResource(uc.record_usage, uc.show_usage),
         OperationsResource(uc.check_readiness, metrics.registry, openapi),
@@ -188,12 +194,15 @@ class _Endpoints:
         handler = operation.handler
         validated = {name: t for name, t in route.params.items() if t is not Id}
         status = operation.reply.status
+        # NOTE: /healthz and the like have nothing to check: skip the checking altogether.
+        checks = bool(operation.auth or validated or operation.query or operation.body)
 
         async def respond(
             req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: Any
         ) -> None:
-            arguments = await self._arguments(req, operation, validated, params)
-            result = await handler(instance, req, resp, **arguments)
+            if checks:
+                params = await self._arguments(req, operation, validated, params)
+            result = await handler(instance, req, resp, **params)
             resp.status = status
             if isinstance(result, bytes):
                 resp.data = result
@@ -218,7 +227,8 @@ class _Endpoints:
         errors = path_errors(params, validated) if validated else []
         try:
             if operation.query is not None:
-                params["query"] = decode_query(req.params, operation.query)
+                query = req.params if req.query_string else {}
+                params["query"] = decode_query(query, operation.query)
         except HttpProblem as problem:
             errors.extend(_field_errors(problem))
         if operation.body is not None:

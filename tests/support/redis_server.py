@@ -95,6 +95,11 @@ class RedisServer:
         self.stop()
         self.start()
 
+    def flush(self) -> None:
+        """Empty every database."""
+        with Redis(port=self.port, socket_timeout=5) as client:
+            client.flushall()
+
     def freeze(self) -> None:
         """Stop the process (SIGSTOP): connections stay open, nothing is answered."""
         assert self._process is not None

@@ -41,6 +41,7 @@ def test_every_variable_is_read() -> None:
             "OTP_SECRET": "s" * 16,
             "SESSION_TTL_SECONDS": "10",
             "REQUEST_DEADLINE_SECONDS": "0.5",
+            "SSE_MAX_STREAM_SECONDS": "300",
         }
     )
 
@@ -62,6 +63,7 @@ def test_every_variable_is_read() -> None:
         otp_secret=b"s" * 16,
         session_ttl_seconds=10,
         request_deadline_seconds=0.5,
+        sse_max_stream_seconds=300.0,
     )
 
 

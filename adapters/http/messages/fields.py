@@ -6,10 +6,13 @@ a final newline, so whole-string patterns end in `$(?!\\n)`; whitespace is an ex
 (ECMAScript's `\\s`), because the engines' `\\s` differ.
 """
 
+import functools
 from datetime import UTC, datetime
 from typing import Annotated, Final
 
 from msgspec import Meta
+
+from domain.model.paging import PageRequest
 
 WHITESPACE: Final = (
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -90,6 +93,12 @@ Timestamp = Annotated[
         description="RFC 3339, UTC, milliseconds",
     ),
 ]
+
+
+@functools.lru_cache(maxsize=1024)
+def page_request(limit: int, offset: int) -> PageRequest:
+    """The domain's page request, one object per (limit, offset): hot pages build nothing."""
+    return PageRequest(limit=limit, offset=offset)
 
 
 def rfc3339(moment: datetime) -> str:

@@ -3,9 +3,9 @@
 import falcon.asgi
 
 from adapters.http.messages.coupons import Claims, Coupon, CouponEvent, CouponEventDraft
+from adapters.http.messages.fields import page_request
 from adapters.http.messages.notices import Paging
 from domain.model.identity import UserId
-from domain.model.paging import PageRequest
 from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
 
 
@@ -44,5 +44,5 @@ class CouponsResource:
     async def claims(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, event_id: int, query: Paging
     ) -> Claims:
-        page = PageRequest(limit=query.limit, offset=query.offset)
+        page = page_request(query.limit, query.offset)
         return Claims.of(await self._list_claims(event_id, page))

@@ -1,5 +1,7 @@
 """`/events`: publish on a channel, follow a channel as Server-Sent Events (Level 4)."""
 
+import asyncio
+import math
 from collections.abc import AsyncIterator
 
 import falcon.asgi
@@ -23,11 +25,17 @@ class EventsResource:
     """
 
     def __init__(
-        self, publish: PublishEvent, follow: FollowChannel, *, keepalive_seconds: float
+        self,
+        publish: PublishEvent,
+        follow: FollowChannel,
+        *,
+        keepalive_seconds: float,
+        max_stream_seconds: float,
     ) -> None:
         self._publish = publish
         self._follow = follow
         self._keepalive_seconds = keepalive_seconds
+        self._max_stream_seconds = max_stream_seconds
         self._encode = msgspec.json.Encoder().encode
 
     async def publish(
@@ -65,9 +73,11 @@ class EventsResource:
         self, channel: str, subscription: Subscription
     ) -> AsyncIterator[falcon.asgi.SSEvent]:
         yield falcon.asgi.SSEvent(comment=f"subscribed to {channel}")
-        while True:
+        clock = asyncio.get_running_loop().time
+        ends_at = clock() + self._max_stream_seconds if self._max_stream_seconds else math.inf
+        while (left := ends_at - clock()) > 0:
             try:
-                message = await subscription.receive(self._keepalive_seconds)
+                message = await subscription.receive(min(self._keepalive_seconds, left))
             except PortError:
                 return  # the bus is closing or gone: end the stream; EventSource will reconnect
             if message is None:

@@ -5,9 +5,9 @@ from typing import Final
 import falcon.asgi
 import msgspec
 
+from adapters.http.messages.fields import page_request
 from adapters.http.messages.notices import Notice, NoticeDraft, NoticePage, Paging
 from domain.model.notices import NoticePage as Page
-from domain.model.paging import PageRequest
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 
 RENDERINGS_KEPT: Final = 64
@@ -50,7 +50,7 @@ class NoticesResource:
     async def list_page(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, query: Paging
     ) -> bytes:
-        listing = await self._list(PageRequest(limit=query.limit, offset=query.offset))
+        listing = await self._list(page_request(query.limit, query.offset))
         resp.set_header("X-Cache", listing.cache.value)
         return self._render(listing.page)
 

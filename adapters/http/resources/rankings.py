@@ -2,8 +2,8 @@
 
 import falcon.asgi
 
+from adapters.http.messages.fields import page_request
 from adapters.http.messages.rankings import Leaderboard, RankingPaging, Score, ScoreDelta, Standing
-from domain.model.paging import PageRequest
 from domain.usecases.rankings import AddScore, PutScore, ShowLeaderboard, ShowStanding
 
 
@@ -30,7 +30,7 @@ class RankingsResource:
         board: str,
         query: RankingPaging,
     ) -> Leaderboard:
-        page = PageRequest(limit=query.limit, offset=query.offset)
+        page = page_request(query.limit, query.offset)
         return Leaderboard.of(await self._leaderboard(board, page))
 
     async def add(

@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import pytest
 from dependency_injector import providers
@@ -54,6 +55,41 @@ async def test_posting_a_notice_streams_notice_created(api: testing.ASGIConducto
     async with follow(api, "notices") as stream:
         await api.simulate_post("/notices", json={"title": "t", "body": "b"}, headers=ADMIN)
         await stream.wait_for('event: notice.created\ndata: {"id":1,"title":"t"')
+
+
+async def test_a_stream_ends_after_its_maximum_life(rebuild: Rebuild) -> None:
+    app = rebuild(sse_max_stream_seconds=0.2).app()
+    sent: list[dict[str, Any]] = []
+
+    requested = False
+
+    async def never_disconnects() -> dict[str, Any]:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "path": "/events/stream",
+        "query_string": b"channel=short",
+        "headers": [(b"host", b"x")],
+    }
+    async with asyncio.timeout(5):
+        await app(scope, never_disconnects, send)  # returns: the server ends the stream
+
+    body = b"".join(message.get("body", b"") for message in sent)
+    assert sent[0]["status"] == 200
+    assert b": subscribed to short" in body
+    assert sent[-1] == {"type": "http.response.body"}
 
 
 async def test_an_idle_stream_sends_keep_alive_comments(api: testing.ASGIConductor) -> None:

@@ -1,0 +1,180 @@
+"""Requests/s of a cached `GET /notices` against `GET /healthz`, for several servers side by
+side in one run, with wrk on loopback.
+
+Each target is one uvicorn worker serving a build of this project (a checkout directory) on a
+profile. All targets run at once on CPU 0, wrk on CPU 1 (when taskset exists); every round
+measures each target's endpoints in turn, so a machine that drifts slows every target alike.
+Reports each round and, per target, the median req/s and the median ratio notices/healthz.
+
+    .venv/bin/python ops/throughput.py [--build NAME=DIR ...] [--profile memory|redis ...]
+        [--rounds 5] [--seconds 6] [--connections 50]
+
+Defaults: this checkout, memory profile. The redis profile needs a Redis: REDIS_URL, or
+ops/redis.sh start. Example, before and after a change, both profiles:
+
+    git worktree add /tmp/before HEAD~3
+    .venv/bin/python ops/throughput.py --build before=/tmp/before --build after=. \\
+        --profile memory --profile redis
+"""
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTICES = 20
+
+
+@dataclass
+class Target:
+    """One server: a build on a profile."""
+
+    name: str
+    directory: Path
+    profile: str
+    port: int = 0
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    process: subprocess.Popen[bytes] | None = None
+    results: dict[str, list[float]] = field(default_factory=lambda: {"healthz": [], "notices": []})
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pinned(cpu: int) -> list[str]:
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", str(cpu)]
+    return []
+
+
+def request(method: str, url: str, token: str | None = None, body: bytes | None = None) -> bytes:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - loopback only
+        data: bytes = response.read()
+        return data
+
+
+def start(target: Target, redis_url: str, database: int) -> None:
+    target.port = free_port()
+    env = {
+        **os.environ,
+        "ADMIN_TOKEN": target.token,
+        "APP_PROFILE": target.profile,
+        "REDIS_URL": re.sub(r"/\d*$", f"/{database}", redis_url),
+        "OTP_SECRET": "throughput-otp-secret-0123456789",
+    }
+    command = [
+        *pinned(0), sys.executable, "-m", "composition", "serve", "--port", str(target.port),
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    target.process = subprocess.Popen(  # noqa: S603 - our interpreter, a checkout of ours
+        command, cwd=target.directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    for _ in range(200):
+        try:
+            request("GET", f"{target.base}/healthz")
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        raise SystemExit(f"{target.name}: the server did not start")
+    for n in range(NOTICES):
+        body = (
+            f'{{"title":"Notice {n}","body":"Body of notice {n}, a sentence or two long so '
+            f'that the page is realistic."}}'
+        )
+        request("POST", f"{target.base}/notices", target.token, body.encode())
+    request("GET", f"{target.base}/notices")  # fills the cache
+
+
+def wrk(target: Target, path: str, seconds: int, connections: int) -> float:
+    command = [
+        *pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"{target.base}{path}",
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if match is None or re.search(r"Non-2xx", output):
+        raise SystemExit(f"{target.name} {path}: wrk saw errors:\n{output}")
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR")
+    parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=6)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("throughput: wrk is missing (Debian: apt-get install wrk)")
+    builds = [build.split("=", 1) for build in args.build] or [["this", "."]]
+    targets = [
+        Target(f"{name}/{profile}", Path(directory).resolve(), profile)
+        for profile in args.profile or ["memory"]
+        for name, directory in builds
+    ]
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        for database, target in enumerate(targets, start=1):  # a Redis database each
+            start(target, redis_url, database)
+        page = len(request("GET", f"{targets[0].base}/notices"))
+        print(
+            f"GET /notices: {NOTICES} notices, {page} bytes, a cache hit; "
+            f"wrk -t1 -c{args.connections} -d{args.seconds}s; {args.rounds} rounds; "
+            f"{len(targets)} servers on CPU 0, wrk on CPU 1",
+            flush=True,
+        )
+        for target in targets:  # warm-up
+            wrk(target, "/healthz", 1, args.connections)
+            wrk(target, "/notices", 1, args.connections)
+        for round_ in range(1, args.rounds + 1):
+            for target in targets:
+                for endpoint in ("healthz", "notices"):
+                    rps = wrk(target, f"/{endpoint}", args.seconds, args.connections)
+                    target.results[endpoint].append(rps)
+                health, notices = target.results["healthz"][-1], target.results["notices"][-1]
+                print(
+                    f"round {round_} {target.name:<16} /healthz {health:8.0f}  "
+                    f"/notices {notices:8.0f}  ratio {notices / health:.3f}",
+                    flush=True,
+                )
+    finally:
+        for target in targets:
+            if target.process is not None:
+                target.process.terminate()
+                target.process.wait(timeout=10)
+    print("\nmedians:")
+    for target in targets:
+        health, notices = target.results["healthz"], target.results["notices"]
+        ratios = [n / h for n, h in zip(notices, health, strict=True)]
+        print(
+            f"  {target.name:<16} /healthz {statistics.median(health):8.0f} req/s  "
+            f"/notices {statistics.median(notices):8.0f} req/s  "
+            f"ratio {statistics.median(ratios):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
