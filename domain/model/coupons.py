@@ -22,6 +22,10 @@ class CouponEventDraft:
     quantity: int
     strategy: ClaimStrategy
 
+    def __post_init__(self) -> None:
+        if self.quantity < 1:
+            raise ValueError("a coupon event offers at least one coupon")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CouponEvent:

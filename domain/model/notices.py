@@ -14,6 +14,10 @@ class NoticeDraft:
     title: str
     body: str
 
+    def __post_init__(self) -> None:
+        if not self.title.strip() or not self.body.strip():
+            raise ValueError("a notice needs a title and a body")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notice:

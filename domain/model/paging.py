@@ -9,3 +9,7 @@ class PageRequest:
 
     limit: int
     offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.offset < 0:
+            raise ValueError(f"a page needs limit >= 1 and offset >= 0, not {self}")

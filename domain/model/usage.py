@@ -13,6 +13,10 @@ class UsageRecord:
     seq: int
     payload: JsonObject | None = None
 
+    def __post_init__(self) -> None:
+        if self.seq < 0:
+            raise ValueError("sequence numbers start at 0")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class UsageStats:
