@@ -2,23 +2,16 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.support.app_server import get
+from tests.support.redis_server import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,16 +50,7 @@ def test_a_bad_option_is_refused_by_the_parser() -> None:
 
 
 def status_of(url: str, token: str | None = None) -> int:
-    request = urllib.request.Request(url)  # noqa: S310 - loopback only
-    if token is not None:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        error.close()
-        return error.code
+    return get(url, headers={"Authorization": f"Bearer {token}"} if token else None)
 
 
 def test_serve_answers_on_loopback_and_prints_the_generated_admin_token() -> None:

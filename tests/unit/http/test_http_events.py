@@ -13,6 +13,7 @@ from composition.root import Assembly
 from domain.model.events import BusMessage
 from ports.errors import BackendUnavailable
 from ports.event_bus import EventBus, Subscription
+from tests.support.asgi import http_scope
 from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
 
 
@@ -74,15 +75,7 @@ async def test_a_stream_ends_after_its_maximum_life(rebuild: Rebuild) -> None:
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "path": "/events/stream",
-        "query_string": b"channel=short",
-        "headers": [(b"host", b"x")],
-    }
+    scope = http_scope("GET", "/events/stream", query=b"channel=short")
     async with asyncio.timeout(5):
         await app(scope, never_disconnects, send)  # returns: the server ends the stream
 

@@ -12,6 +12,7 @@ from adapters.inmemory.usage_log import InMemoryUsageLog
 from composition.root import Assembly
 from domain.model.usage import UsageRecord, UsageStats
 from ports.errors import BackendTimeout, BackendUnavailable
+from tests.support.asgi import http_scope
 from tests.support.clock import ManualClock
 from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, login
 
@@ -127,19 +128,7 @@ async def raw_request(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "scheme": "http",
-        "server": ("127.0.0.1", 8000),
-        "client": ("127.0.0.1", 50000),
-    }
+    scope = http_scope(method, path, headers=headers)
     await app(scope, receive, send)
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
