@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install servers run test lint typecheck imports pytest fuzz bench redis-start redis-stop clean
+.PHONY: install servers run test lint typecheck imports pytest fuzz bench redis-start redis-stop \
+	pg-start pg-stop clean
 
 install: $(STAMP)
 
@@ -19,10 +20,12 @@ run: install
 
 test: install servers lint typecheck imports pytest
 
-# The contract and HTTP suites start their own redis-server on a free port: install it when
-# missing (as root); with CI=true a missing server fails the run instead of skipping tests.
+# The contract and HTTP suites start their own redis-server and PostgreSQL cluster on free
+# ports: install them when missing (as root); with CI=true a missing server fails the run
+# instead of skipping tests.
 servers:
 	ops/redis.sh install
+	ops/postgres.sh install
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,6 +42,12 @@ redis-start:
 
 redis-stop:
 	ops/redis.sh stop
+
+pg-start:
+	ops/postgres.sh start
+
+pg-stop:
+	ops/postgres.sh stop
 
 # pytest exits 5 when it collected nothing: a suite that ran no test has not passed.
 pytest: install

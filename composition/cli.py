@@ -3,13 +3,18 @@
 import argparse
 import logging
 import os
+import sys
+from dataclasses import replace
 
 import uvicorn
+from sqlalchemy.exc import OperationalError
 
 from adapters.http.server import BoundedHttpToolsProtocol
+from adapters.sql.database import describe_url
+from adapters.sql.migrations import HEAD, current, upgrade
 from composition.asgi import announce, load_settings
 from composition.root import build
-from composition.settings import Profile
+from composition.settings import Profile, Settings
 
 
 def _port(raw: str) -> int:
@@ -49,15 +54,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-access-log", action="store_true", help="do not log each request (load tests)"
     )
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="migrate the PostgreSQL schema before serving (SQLite always is)",
+    )
+    database = commands.add_parser(
+        "db",
+        help="the SQL database of DATABASE_URL",
+        description="Migrations of the database at $DATABASE_URL (see README.md).",
+    )
+    actions = database.add_subparsers(dest="action", required=True)
+    actions.add_parser("upgrade", help="apply every migration not applied yet")
+    actions.add_parser("current", help="print the revision the database is at")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "db":
+        return _database(args.action, load_settings(dict(os.environ)))
     environ = dict(os.environ)
     if args.profile is not None:
         environ["APP_PROFILE"] = args.profile
-    settings = load_settings(environ)
+    settings = replace(load_settings(environ), migrate=args.migrate)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -75,4 +95,20 @@ def main(argv: list[str] | None = None) -> int:
         # Server-Sent Events streams never end by themselves: give them this long on shutdown.
         timeout_graceful_shutdown=5,
     )
+    return 0
+
+
+def _database(action: str, settings: Settings) -> int:
+    """`db upgrade` / `db current`, with one line on stderr and status 1 when it fails."""
+    where = describe_url(settings.database_url)
+    try:
+        if action == "upgrade":
+            before = current(settings.database_url)
+            upgrade(settings.database_url)
+            print(f"{where}: at revision {HEAD} (was {before or 'empty'})")
+        else:
+            print(f"{where}: at revision {current(settings.database_url) or 'none (empty)'}")
+    except (OperationalError, OSError) as error:
+        print(f"redis-practice: {where}: {type(error).__name__}: cannot reach it", file=sys.stderr)
+        return 1
     return 0

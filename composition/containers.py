@@ -5,6 +5,7 @@ NOTE: adapters are built without I/O, so they are plain `Singleton`s rather than
 What must be released on shutdown is listed in `closeables` and closed by `Backends`.
 """
 
+import random
 from collections.abc import Callable
 
 from dependency_injector import containers, providers
@@ -12,6 +13,7 @@ from dependency_injector import containers, providers
 from adapters.announcer import BusAnnouncer
 from adapters.http.app import HttpOptions, UseCases, create_http_app
 from adapters.http.messages.events import bus_message
+from adapters.http.messages.notices import render_page
 from adapters.inmemory.cache import InMemoryCache
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.event_bus import InMemoryEventBus
@@ -37,6 +39,9 @@ from adapters.redis.search_history import RedisSearchHistory
 from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore
 from adapters.redis.usage_log import RedisUsageLog
+from adapters.sql.health import SqlProbe
+from adapters.sql.lifecycle import SqlDatabase
+from adapters.sql.notice_repository import SqlNoticeRepository
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends
@@ -55,24 +60,21 @@ from ports.clock import Clock
 
 
 class _ProfileAdapters(containers.DeclarativeContainer):
-    """What every profile shares: its dependencies, and the notice repository.
-
-    NOTE: notices live in this process on every profile for now; the SQL repository of
-    DESIGN.md (SQLite, PostgreSQL) is not written yet.
-    """
+    """What every profile needs: the clock, the metrics, the settings."""
 
     clock: providers.Dependency[Clock] = providers.Dependency()
     metrics = providers.Dependency(instance_of=Metrics)
     settings = providers.Dependency(instance_of=Settings)
 
-    notices = providers.Singleton(
-        CountingNoticeRepository, providers.Singleton(InMemoryNoticeRepository), metrics
-    )
-
 
 class MemoryAdapters(_ProfileAdapters):
-    """The `memory` profile: every port in this process."""
+    """The `memory` profile: every port in this process, notices included."""
 
+    notices = providers.Singleton(
+        CountingNoticeRepository,
+        providers.Singleton(InMemoryNoticeRepository),
+        _ProfileAdapters.metrics,
+    )
     cache = providers.Singleton(InMemoryCache, _ProfileAdapters.clock)
     tokens = providers.Singleton(InMemoryTokenStore, _ProfileAdapters.clock)
     throttle = providers.Singleton(InMemoryThrottle, _ProfileAdapters.clock)
@@ -84,11 +86,14 @@ class MemoryAdapters(_ProfileAdapters):
     usage = providers.Singleton(InMemoryUsageLog, _ProfileAdapters.clock)
     probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
     closeables = providers.List(bus)
+    startables = providers.List()
 
 
-def _redis_error_counter(metrics: Metrics) -> Callable[[str], None]:
+def _error_counter(metrics: Metrics, backend: str) -> Callable[[str], None]:
+    counter = metrics.redis_errors if backend == "redis" else metrics.db_errors
+
     def count(kind: str) -> None:
-        metrics.redis_errors.labels(kind).inc()
+        counter.labels(kind).inc()
 
     return count
 
@@ -98,16 +103,31 @@ def _half(seconds: float) -> float:
 
 
 class RedisAdapters(_ProfileAdapters):
-    """The `redis` profile: one Redis at `REDIS_URL` for everything but notices."""
+    """The `redis` profile: one Redis at `REDIS_URL` for everything but notices, which live in
+    the SQL database at `DATABASE_URL`."""
 
     _deadline = _ProfileAdapters.settings.provided.request_deadline_seconds
+    database = providers.Singleton(
+        SqlDatabase,
+        _ProfileAdapters.settings.provided.database_url,
+        deadline_seconds=_deadline,
+        migrate=_ProfileAdapters.settings.provided.migrate,
+        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "database"),
+    )
+    notices = providers.Singleton(
+        CountingNoticeRepository,
+        providers.Singleton(
+            SqlNoticeRepository, database.provided.engine, database.provided.errors
+        ),
+        _ProfileAdapters.metrics,
+    )
     client = providers.Singleton(
         connect, _ProfileAdapters.settings.provided.redis_url, deadline_seconds=_deadline
     )
     connector = providers.Singleton(
         RedisConnector,
         client,
-        on_error=providers.Callable(_redis_error_counter, _ProfileAdapters.metrics),
+        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "redis"),
     )
     cache = providers.Singleton(RedisCache, connector)
     tokens = providers.Singleton(RedisTokenStore, connector)
@@ -120,8 +140,12 @@ class RedisAdapters(_ProfileAdapters):
         RedisEventBus, connector, confirm_timeout_seconds=providers.Callable(_half, _deadline)
     )
     usage = providers.Singleton(RedisUsageLog, connector)
-    probes = providers.Dict(redis=providers.Singleton(RedisProbe, connector))
-    closeables = providers.List(connector, bus)  # closed in reverse: the bus first
+    probes = providers.Dict(
+        redis=providers.Singleton(RedisProbe, connector),
+        database=providers.Singleton(SqlProbe, database.provided.engine, database.provided.errors),
+    )
+    closeables = providers.List(database, connector, bus)  # closed in reverse: the bus first
+    startables = providers.List(database)
 
 
 def _enabled_cache(enabled: bool, cache: object) -> object | None:
@@ -146,6 +170,8 @@ class Application(containers.DeclarativeContainer):
     secrets = providers.Singleton(SystemSecrets)
     adapters = providers.DependenciesContainer()
 
+    draw = providers.Object(random.random)
+    """Uniform draws in [0, 1): the jitter of cache TTLs (tests fix it)."""
     telemetry = providers.Singleton(PrometheusTelemetry, metrics)
     announcer = providers.Singleton(BusAnnouncer, adapters.bus, providers.Object(bus_message))
     digester = providers.Singleton(CodeDigester, otp_secret)
@@ -159,8 +185,10 @@ class Application(containers.DeclarativeContainer):
             ListNotices,
             adapters.notices,
             cache,
+            providers.Object(render_page),
             telemetry,
-            ttl_seconds=settings.provided.cache_ttl_seconds,
+            policy=settings.provided.cache_policy.call(),
+            draw=draw,
         ),
         get_notice=providers.Singleton(GetNotice, adapters.notices),
         issue_otp=providers.Singleton(
@@ -205,7 +233,7 @@ class Application(containers.DeclarativeContainer):
             timeout_seconds=providers.Callable(_half, deadline),
         ),
     )
-    backends = providers.Singleton(Backends, adapters.closeables)
+    backends = providers.Singleton(Backends, adapters.closeables, adapters.startables)
     http_app = providers.Singleton(
         create_http_app, usecases, metrics=metrics, options=http_options, lifecycle=backends
     )

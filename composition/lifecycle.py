@@ -1,5 +1,5 @@
-"""What happens on ASGI lifespan: nothing to open (connections are made on first use), and
-every backend closed on shutdown."""
+"""What happens on ASGI lifespan: backends that need it start (a schema migrated), connections
+are made on first use, and every backend is closed on shutdown."""
 
 import logging
 from collections.abc import Sequence
@@ -14,14 +14,25 @@ class Closeable(Protocol):
     async def close(self) -> None: ...
 
 
-class Backends:
-    """Closes backends in reverse order of creation, once; one failing does not keep others
-    open."""
+class Startable(Protocol):
+    """A backend with work to do before the first request (a schema to migrate)."""
 
-    def __init__(self, closeables: Sequence[Closeable]) -> None:
+    async def start(self) -> None: ...
+
+
+class Backends:
+    """Starts backends in order before serving; closes them in reverse order of creation, once;
+    one failing to close does not keep others open."""
+
+    def __init__(
+        self, closeables: Sequence[Closeable], startables: Sequence[Startable] = ()
+    ) -> None:
         self._closeables = list(closeables)
+        self._startables = list(startables)
 
     async def startup(self) -> None:
+        for startable in self._startables:
+            await startable.start()
         log.info("backends: %d to close on shutdown", len(self._closeables))
 
     async def shutdown(self) -> None:

@@ -8,7 +8,7 @@ from dependency_injector import containers
 from adapters.http.app import HttpOptions
 from adapters.http.edge import ASGIApp
 from composition.containers import Application, MemoryAdapters, RedisAdapters
-from composition.settings import Profile, Settings
+from composition.settings import DEFAULT_DATABASE_URL, Profile, Settings
 from ports.clock import Clock
 from ports.secrets import SecretSource
 
@@ -68,13 +68,15 @@ def assemble(
         clock=container.clock, metrics=container.metrics, settings=container.settings
     )
     container.adapters.override(adapters)
-    warnings: tuple[str, ...] = ()
+    warnings: list[str] = []
     if settings.profile is not Profile.MEMORY and settings.otp_secret is None:
-        warnings = (
+        warnings.append(
             "OTP_SECRET is not set: codes issued by this instance will not verify on another "
-            "instance, nor after a restart",
+            "instance, nor after a restart"
         )
-    return Assembly(container, adapters, generated, warnings)
+    if settings.profile is Profile.MEMORY and settings.database_url != DEFAULT_DATABASE_URL:
+        warnings.append("DATABASE_URL is ignored on the memory profile: notices stay in process")
+    return Assembly(container, adapters, generated, tuple(warnings))
 
 
 def build(settings: Settings) -> Assembly:

@@ -6,6 +6,8 @@ from enum import StrEnum
 from typing import Final, TypeVar
 from urllib.parse import urlsplit
 
+from adapters.sql.database import DatabaseUrlError, database_url
+from domain.model.notices import CachePolicy
 from domain.model.otp import OtpPolicy
 
 
@@ -25,6 +27,7 @@ E = TypeVar("E", bound=StrEnum)
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 MIN_SECRET_LENGTH: Final = 16
+DEFAULT_DATABASE_URL: Final = "sqlite:///var/redis-practice.sqlite3"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,6 +36,9 @@ class Settings:
 
     profile: Profile = Profile.MEMORY
     redis_url: str = "redis://127.0.0.1:6379/0"
+    database_url: str = DEFAULT_DATABASE_URL
+    migrate: bool = False
+    """Migrate a PostgreSQL schema on start (`serve --migrate`); SQLite always is."""
     admin_token: str | None = None
     cache_enabled: bool = True
     cache_ttl_seconds: int = 300
@@ -44,12 +50,23 @@ class Settings:
     request_deadline_seconds: float = 2.0
     sse_max_stream_seconds: float = 0.0
 
+    def cache_policy(self) -> CachePolicy:
+        """Pages live `cache_ttl_seconds` (up to 10% less); a fill holds its lease for a
+        request's deadline, and readers wait for another instance's fill 40% of it."""
+        deadline = self.request_deadline_seconds
+        return CachePolicy(
+            ttl_seconds=self.cache_ttl_seconds,
+            lease_seconds=deadline,
+            wait_seconds=deadline * 0.4,
+        )
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
         env = _Environment(environ)
         return cls(
             profile=env.choice("APP_PROFILE", Profile, Profile.MEMORY),
             redis_url=env.url("REDIS_URL", "redis://127.0.0.1:6379/0", {"redis", "rediss", "unix"}),
+            database_url=env.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
             admin_token=env.secret("ADMIN_TOKEN"),
             cache_enabled=env.flag("CACHE_ENABLED", default=True),
             cache_ttl_seconds=env.integer("CACHE_TTL_SECONDS", 300, minimum=1),
@@ -140,6 +157,17 @@ class _Environment:
             expected = ", ".join(f"{scheme}://" for scheme in sorted(schemes))
             # NOTE: the URL may hold a password: name the variable, not the value.
             raise SettingsError(f"{name} must be a URL starting with one of: {expected}")
+        return raw
+
+    def database_url(self, name: str, default: str) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            database_url(raw)
+        except DatabaseUrlError as error:
+            # NOTE: the message never repeats the URL: it may hold a password.
+            raise SettingsError(f"{name} {error}") from None
         return raw
 
     def secret(self, name: str) -> str | None:

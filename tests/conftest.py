@@ -4,7 +4,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapters.sql.migrations import upgrade
 from tests.support.clock import ManualClock
+from tests.support.postgres_server import PostgresServer, running_postgres
 from tests.support.redis_server import RedisServer, running_redis
 
 
@@ -18,3 +20,18 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """One real redis-server for the session (tests empty it first)."""
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session (tests reset its schema first)."""
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> PostgresServer:
+    """The session's PostgreSQL with the schema at the latest migration."""
+    postgres_server.reset()
+    upgrade(postgres_server.url)
+    return postgres_server

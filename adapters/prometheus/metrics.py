@@ -47,6 +47,12 @@ class Metrics:
         self.otp_verifications = Counter(
             "otp_verifications", "OTP verifications by result.", ("result",), registry=self.registry
         )
+        self.db_errors = Counter(
+            "db_errors",
+            "Errors from the database by kind (connection, statement_timeout, pool_timeout, ...).",
+            ("kind",),
+            registry=self.registry,
+        )
         self.redis_errors = Counter(
             "redis_errors",
             "Errors from Redis by kind (connection, timeout, response, ...).",

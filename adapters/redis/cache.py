@@ -1,22 +1,28 @@
-"""Redis `Cache`: pages stored with the generation they were read under; one key names the
-current generation, and replacing it invalidates every page at once."""
+"""Redis `Cache`: rendered pages stored with the generation and fill that made them; one key
+names the current generation, and replacing it invalidates every page at once."""
 
+import asyncio
 import secrets
+from typing import Final
 
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
-from domain.model.notices import NoticePage
 from domain.model.paging import PageRequest
-from ports.cache import Cache, CacheLookup
+from ports.cache import Cache, CachedPage, CacheLookup, CacheMiss, FillTicket
 
-_SEPARATOR = b"|"
+_SEPARATOR: Final = b"|"
+FIRST_POLL: Final = 0.002
+MAX_POLL: Final = 0.05
 
 
 class RedisCache(Cache):
-    """A page is stored as `<stamp>|<json>` and found only while `<stamp>` is the generation.
+    """A page is stored as `<stamp>|<fill number>|<rendered page>`.
 
-    - lookup: one MGET of the generation and the page;
-    - store: one SET with a TTL;
+    - lookup: one MGET of the generation and the page; a hit is the bytes after the header,
+      written to the client as they are (nothing decoded, nothing rendered);
+    - begin_fill: `cache_begin_fill.lua` (INCR the page's fill counter, SET NX the lease);
+    - wait_for_fill: polls the page with backoff, 2 to 50 ms;
+    - store: `cache_store.lua`, which checks the generation and the fill number atomically;
     - invalidate: one SET of a new random generation.
     A random generation (not a counter) cannot come back: even if the generation key is lost
     (evicted, flushed), no page of an old generation matches a new one.
@@ -25,6 +31,10 @@ class RedisCache(Cache):
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
+        self._begin_fill = connector.script("cache_begin_fill")
+        self._store = connector.script("cache_store")
+        self._fill_id = secrets.token_hex(8)  # this instance's fills; a counter tells them apart
+        self._fill_count = 0
 
     async def lookup(self, request: PageRequest) -> CacheLookup:
         with self._connector.errors():
@@ -35,21 +45,55 @@ class RedisCache(Cache):
                 # NOTE: first use, or the key was lost. NX: one new generation for all comers.
                 await self._redis.set(keys.cache_generation(), _new_generation(), nx=True)
                 generation = await self._redis.get(keys.cache_generation())
-        current = codecs.text(generation) if generation is not None else ""
-        if current and stored is not None:
-            stamp, _, page = codecs.raw(stored).partition(_SEPARATOR)
-            if stamp.decode() == current:
-                return CacheLookup(codecs.decode_page(page), current)
-        return CacheLookup(None, current)
+        current = codecs.raw(generation) if generation is not None else b""
+        if stored is not None:
+            stamp, _, rest = codecs.raw(stored).partition(_SEPARATOR)
+            if stamp == current:
+                return CachedPage(rest.partition(_SEPARATOR)[2])
+        return CacheMiss(current.decode())
+
+    async def begin_fill(
+        self, request: PageRequest, stamp: str, *, lease_seconds: float
+    ) -> FillTicket:
+        self._fill_count += 1
+        fill_id = f"{self._fill_id}:{self._fill_count}"
+        with self._connector.errors():
+            number, leased = await self._begin_fill(
+                keys=[keys.cache_fills(request), keys.cache_lease(request, stamp)],
+                args=[fill_id, max(1, int(lease_seconds * 1000))],
+            )
+        return FillTicket(stamp, int(number), bool(leased), fill_id)
+
+    async def wait_for_fill(
+        self, request: PageRequest, ticket: FillTicket, *, timeout_seconds: float
+    ) -> CachedPage | None:
+        delay = FIRST_POLL
+        try:
+            async with asyncio.timeout(timeout_seconds):
+                while True:
+                    await asyncio.sleep(delay)
+                    match await self.lookup(request):
+                        case CachedPage() as page:
+                            return page
+                        case CacheMiss(stamp=stamp) if stamp != ticket.stamp:
+                            return None  # invalidated meanwhile: that fill is worthless
+                    delay = min(delay * 2, MAX_POLL)
+        except TimeoutError:
+            return None
 
     async def store(
-        self, request: PageRequest, page: NoticePage, *, stamp: str, ttl_seconds: int
-    ) -> None:
-        if not stamp:
-            return
-        value = stamp.encode() + _SEPARATOR + codecs.encode_page(page)
+        self, request: PageRequest, body: bytes, ticket: FillTicket, *, ttl_seconds: int
+    ) -> bool:
         with self._connector.errors():
-            await self._redis.set(keys.cache_page(request), value, ex=ttl_seconds)
+            stored = await self._store(
+                keys=[
+                    keys.cache_generation(),
+                    keys.cache_page(request),
+                    keys.cache_lease(request, ticket.stamp),
+                ],
+                args=[ticket.stamp, ticket.number, ttl_seconds * 1000, body, ticket.fill_id],
+            )
+        return bool(stored)
 
     async def invalidate_pages(self) -> None:
         with self._connector.errors():

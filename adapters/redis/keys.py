@@ -18,6 +18,16 @@ def cache_page(request: PageRequest) -> str:
     return f"{PREFIX}:{{notices}}:page:{request.limit}:{request.offset}"
 
 
+def cache_fills(request: PageRequest) -> str:
+    """Counter numbering the fills of a page."""
+    return f"{PREFIX}:{{notices}}:fills:{request.limit}:{request.offset}"
+
+
+def cache_lease(request: PageRequest, stamp: str) -> str:
+    """The fill lease of a page in one generation."""
+    return f"{PREFIX}:{{notices}}:lease:{stamp}:{request.limit}:{request.offset}"
+
+
 def otp_code(user_id: str) -> str:
     return f"{PREFIX}:otp:{{{user_id}}}:code"
 

@@ -1,5 +1,6 @@
 """The notice board: notices, their pages, and how a page was served (cache status)."""
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -49,7 +50,29 @@ class CacheStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoticeListing:
-    """A page of notices and how it was served."""
+    """A page of notices as clients read it (rendered), and how it was served."""
 
-    page: NoticePage
+    body: bytes
     cache: CacheStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CachePolicy:
+    """How pages are cached and filled.
+
+    - `ttl_seconds`: the life of a page, up to `ttl_jitter` of it shorter (drawn per page), so
+      that pages filled together do not expire together.
+    - `lease_seconds`: how long one filler holds a page's fill before another may take over
+      (a filler that died leaves nothing behind for longer).
+    - `wait_seconds`: how long a reader waits for another instance's fill before it reads the
+      repository itself; it never fails for want of that fill.
+    """
+
+    ttl_seconds: int = 300
+    ttl_jitter: float = 0.1
+    lease_seconds: float = 2.0
+    wait_seconds: float = 0.8
+
+    def ttl(self, draw: float) -> int:
+        """The life of one page, for a `draw` in [0, 1)."""
+        return max(1, self.ttl_seconds - math.floor(self.ttl_seconds * self.ttl_jitter * draw))

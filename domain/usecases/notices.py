@@ -1,11 +1,22 @@
 """Notice board use-cases: post a notice, list pages through the cache (cache-aside), get one."""
 
+import asyncio
+import functools
+from collections.abc import Callable
+
 from domain.model.errors import NotFound
 from domain.model.events import NoticePosted
-from domain.model.notices import CacheStatus, Notice, NoticeDraft, NoticeListing
+from domain.model.notices import (
+    CachePolicy,
+    CacheStatus,
+    Notice,
+    NoticeDraft,
+    NoticeListing,
+    NoticePage,
+)
 from domain.model.paging import PageRequest
 from ports.announcer import Announcer
-from ports.cache import Cache
+from ports.cache import Cache, CachedPage
 from ports.clock import Clock
 from ports.errors import BackendUnavailable
 from ports.notice_repository import NoticeRepository
@@ -46,26 +57,37 @@ class PostNotice:
 
 
 class ListNotices:
-    """A page of notices, newest first, served cache-aside.
+    """A page of notices, newest first, served cache-aside, each page read once per fill.
 
-    Lookup in the cache; on a hit, done. On a miss, read the repository and store the page
-    under the stamp the lookup returned, for `ttl_seconds`. With the cache off (`cache=None`)
-    or unreachable, the repository serves the page (`BYPASS`): a cache outage costs speed,
-    never availability.
+    Lookup in the cache; on a hit, the stored rendering is the answer. On a miss:
+    - concurrent misses of one page and generation in this process share one fill (single
+      flight): one repository read, however many readers;
+    - that fill asks the cache for the page's lease. Without it, another instance is filling:
+      wait for its page (`policy.wait_seconds` at most), else read the repository anyway;
+    - the fill reads the repository, renders the page once, and stores the rendering for
+      `policy.ttl` seconds. The cache refuses a fill an invalidation overtook, so a page read
+      before a post is never served after it (read-your-writes).
+    With the cache off (`cache=None`) or unreachable, the repository serves the page
+    (`BYPASS`): a cache outage costs speed, never availability.
     """
 
     def __init__(
         self,
         notices: NoticeRepository,
         cache: Cache | None,
+        render: Callable[[NoticePage], bytes],
         telemetry: Telemetry,
         *,
-        ttl_seconds: int,
+        policy: CachePolicy,
+        draw: Callable[[], float],
     ) -> None:
         self._notices = notices
         self._cache = cache
+        self._render = render
         self._telemetry = telemetry
-        self._ttl_seconds = ttl_seconds
+        self._policy = policy
+        self._draw = draw
+        self._fills: dict[tuple[PageRequest, str], asyncio.Task[NoticeListing]] = {}
 
     async def __call__(self, request: PageRequest) -> NoticeListing:
         listing = await self._serve(request)
@@ -74,24 +96,50 @@ class ListNotices:
 
     async def _serve(self, request: PageRequest) -> NoticeListing:
         if self._cache is None:
-            return await self._from_repository(request)
+            return await self._bypass(request)
         try:
             lookup = await self._cache.lookup(request)
         except BackendUnavailable:
-            return await self._from_repository(request)
-        if lookup.page is not None:
-            return NoticeListing(page=lookup.page, cache=CacheStatus.HIT)
-        page = await self._notices.page(request)
-        try:
-            await self._cache.store(
-                request, page, stamp=lookup.stamp, ttl_seconds=self._ttl_seconds
-            )
-        except BackendUnavailable:
-            return NoticeListing(page=page, cache=CacheStatus.BYPASS)
-        return NoticeListing(page=page, cache=CacheStatus.MISS)
+            return await self._bypass(request)
+        if isinstance(lookup, CachedPage):
+            return NoticeListing(body=lookup.body, cache=CacheStatus.HIT)
+        key = (request, lookup.stamp)
+        fill = self._fills.get(key)
+        if fill is None:
+            fill = self._fills[key] = asyncio.create_task(self._fill(self._cache, *key))
+            fill.add_done_callback(functools.partial(self._forget, key))
+        # NOTE: shielded: a reader past its deadline leaves, the fill goes on for the others.
+        return await asyncio.shield(fill)
 
-    async def _from_repository(self, request: PageRequest) -> NoticeListing:
-        return NoticeListing(page=await self._notices.page(request), cache=CacheStatus.BYPASS)
+    async def _fill(self, cache: Cache, request: PageRequest, stamp: str) -> NoticeListing:
+        try:
+            ticket = await cache.begin_fill(
+                request, stamp, lease_seconds=self._policy.lease_seconds
+            )
+            if not ticket.leased:
+                page = await cache.wait_for_fill(
+                    request, ticket, timeout_seconds=self._policy.wait_seconds
+                )
+                if page is not None:
+                    return NoticeListing(body=page.body, cache=CacheStatus.HIT)
+        except BackendUnavailable:
+            return await self._bypass(request)
+        body = self._render(await self._notices.page(request))
+        try:
+            await cache.store(request, body, ticket, ttl_seconds=self._policy.ttl(self._draw()))
+        except BackendUnavailable:
+            return NoticeListing(body=body, cache=CacheStatus.BYPASS)
+        return NoticeListing(body=body, cache=CacheStatus.MISS)
+
+    def _forget(self, key: tuple[PageRequest, str], fill: "asyncio.Task[NoticeListing]") -> None:
+        if self._fills.get(key) is fill:
+            del self._fills[key]
+        if not fill.cancelled():
+            fill.exception()  # retrieved: every reader got it, or none was left to
+
+    async def _bypass(self, request: PageRequest) -> NoticeListing:
+        body = self._render(await self._notices.page(request))
+        return NoticeListing(body=body, cache=CacheStatus.BYPASS)
 
 
 class GetNotice:

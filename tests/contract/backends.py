@@ -7,7 +7,6 @@ from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.event_bus import InMemoryEventBus
 from adapters.inmemory.health import InMemoryProbe
 from adapters.inmemory.lock import InMemoryLock
-from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.inmemory.ranking import InMemoryRanking
 from adapters.inmemory.search_history import InMemorySearchHistory
 from adapters.inmemory.throttle import InMemoryThrottle
@@ -18,7 +17,6 @@ from ports.coupon_ledger import CouponLedger
 from ports.event_bus import EventBus
 from ports.health import HealthProbe
 from ports.lock import Lock
-from ports.notice_repository import NoticeRepository
 from ports.ranking import Ranking
 from ports.search_history import SearchHistory
 from ports.throttle import Throttle
@@ -34,7 +32,6 @@ class Backend(Protocol):
     are two instances of the service sharing the backend.
     """
 
-    def notices(self) -> NoticeRepository: ...
     def cache(self) -> Cache: ...
     def tokens(self) -> TokenStore: ...
     def search_history(self) -> SearchHistory: ...
@@ -58,7 +55,6 @@ class InMemoryBackend(Backend):
 
     def __init__(self) -> None:
         self.clock = ManualClock()
-        self._notices = InMemoryNoticeRepository()
         self._cache = InMemoryCache(self.clock)
         self._tokens = InMemoryTokenStore(self.clock)
         self._search_history = InMemorySearchHistory(self.clock)
@@ -68,9 +64,6 @@ class InMemoryBackend(Backend):
         self._bus = InMemoryEventBus()
         self._usage = InMemoryUsageLog(self.clock)
         self._throttle = InMemoryThrottle(self.clock)
-
-    def notices(self) -> NoticeRepository:
-        return self._notices
 
     def cache(self) -> Cache:
         return self._cache

@@ -1,17 +1,27 @@
 """The `backend` fixture: every contract test runs once per backend, with the same test id."""
 
+import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import fakeredis
 import pytest
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from adapters.redis.client import MAX_CONNECTIONS, connect
+from adapters.sql.migrations import upgrade
 from tests.contract.backends import Backend, InMemoryBackend
 from tests.contract.redis_backends import RedisBackend, RedisServerBackend
+from tests.contract.repositories import (
+    InMemoryRepositoryBackend,
+    RepositoryBackend,
+    SqlRepositoryBackend,
+)
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
 BACKENDS = ["inmemory", "fakeredis", "redis"]
+REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
 
 # Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
 # 2,000 concurrent claimers from timing out on the connection pool.
@@ -37,6 +47,28 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
             client = connect(server.url, deadline_seconds=DEADLINE_SECONDS)
             await client.flushall()
             chosen = RedisServerBackend(client, server)
+    try:
+        yield chosen
+    finally:
+        await chosen.close()
+
+
+@pytest.fixture(params=REPOSITORIES)
+async def repository(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[RepositoryBackend]:
+    match request.param:
+        case "inmemory":
+            chosen: RepositoryBackend = InMemoryRepositoryBackend()
+        case "sqlite":
+            url = f"sqlite:///{tmp_path / 'notices.sqlite3'}"
+            await asyncio.to_thread(upgrade, url)
+            chosen = SqlRepositoryBackend(url, deadline_seconds=DEADLINE_SECONDS)
+        case "postgresql":
+            server: PostgresServer = request.getfixturevalue("postgres_server")
+            server.reset()
+            await asyncio.to_thread(upgrade, server.url)
+            chosen = SqlRepositoryBackend(server.url, deadline_seconds=DEADLINE_SECONDS)
     try:
         yield chosen
     finally:

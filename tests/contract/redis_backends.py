@@ -4,7 +4,6 @@ from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 
-from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import RedisConnector, connect
 from adapters.redis.coupon_ledger import RedisCouponLedger
@@ -21,7 +20,6 @@ from ports.coupon_ledger import CouponLedger
 from ports.event_bus import EventBus
 from ports.health import HealthProbe
 from ports.lock import Lock
-from ports.notice_repository import NoticeRepository
 from ports.ranking import Ranking
 from ports.search_history import SearchHistory
 from ports.throttle import Throttle
@@ -62,11 +60,7 @@ class RedisBackend(Backend):
     def __init__(self, client: Redis) -> None:
         self.client = client
         self._connector = RedisConnector(client)
-        self._notices = InMemoryNoticeRepository()  # notices are not kept in Redis
         self._buses: list[RedisEventBus] = []
-
-    def notices(self) -> NoticeRepository:
-        return self._notices
 
     def cache(self) -> Cache:
         return RedisCache(self._connector)

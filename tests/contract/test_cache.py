@@ -1,74 +1,80 @@
-"""`Cache` contract: stamps, generations, TTL."""
+"""`Cache` contract: rendered pages, generations, fill numbers and leases, TTL."""
 
-from datetime import UTC, datetime
+import asyncio
 
-from domain.model.notices import Notice, NoticePage
 from domain.model.paging import PageRequest
+from ports.cache import Cache, CachedPage, CacheMiss, FillTicket
 from tests.contract.backends import Backend
 
 FIRST = PageRequest(limit=20, offset=0)
 SECOND = PageRequest(limit=20, offset=20)
+LEASE = 10.0
 
 
-def page_of(request: PageRequest, *titles: str) -> NoticePage:
-    moment = datetime(2026, 11, 25, 18, 0, 0, 123000, tzinfo=UTC)
-    items = tuple(
-        Notice(id=n + 1, title=title, body="b", created_at=moment) for n, title in enumerate(titles)
-    )
-    return NoticePage(request=request, items=items, total=len(items))
+async def ticket(cache: Cache, request: PageRequest = FIRST) -> FillTicket:
+    miss = await cache.lookup(request)
+    assert isinstance(miss, CacheMiss)
+    return await cache.begin_fill(request, miss.stamp, lease_seconds=LEASE)
 
 
-async def test_a_stored_page_is_found_with_its_stamp(backend: Backend) -> None:
+async def test_a_stored_page_is_found_as_it_was_stored(backend: Backend) -> None:
     cache = backend.cache()
-    miss = await cache.lookup(FIRST)
+    body = b'{"items":[],"total":0,"with|pipes|inside":true}'
 
-    await cache.store(FIRST, page_of(FIRST, "a", "b"), stamp=miss.stamp, ttl_seconds=300)
+    stored = await cache.store(FIRST, body, await ticket(cache), ttl_seconds=300)
 
-    hit = await backend.cache().lookup(FIRST)
-    assert miss.page is None
-    assert hit.page == page_of(FIRST, "a", "b")
-    assert (await cache.lookup(SECOND)).page is None, "pages are cached separately"
+    assert stored is True
+    assert await backend.cache().lookup(FIRST) == CachedPage(body), "another instance finds it"
+    assert isinstance(await cache.lookup(SECOND), CacheMiss), "pages are cached separately"
 
 
 async def test_invalidation_drops_every_page_for_every_instance(backend: Backend) -> None:
     cache, other_instance = backend.cache(), backend.cache()
     for request in (FIRST, SECOND):
-        stamp = (await cache.lookup(request)).stamp
-        await cache.store(request, page_of(request, "x"), stamp=stamp, ttl_seconds=300)
+        await cache.store(request, b"page", await ticket(cache, request), ttl_seconds=300)
 
     await other_instance.invalidate_pages()
 
-    assert (await cache.lookup(FIRST)).page is None
-    assert (await cache.lookup(SECOND)).page is None
+    assert isinstance(await cache.lookup(FIRST), CacheMiss)
+    assert isinstance(await cache.lookup(SECOND), CacheMiss)
 
 
-async def test_a_page_stored_with_a_stamp_older_than_an_invalidation_is_never_found(
-    backend: Backend,
-) -> None:
+async def test_a_fill_begun_before_an_invalidation_is_never_stored(backend: Backend) -> None:
     cache = backend.cache()
-    stale_stamp = (await cache.lookup(FIRST)).stamp
-    await cache.invalidate_pages()
+    stale = await ticket(cache)
+    await backend.cache().invalidate_pages()
 
-    await cache.store(FIRST, page_of(FIRST, "stale"), stamp=stale_stamp, ttl_seconds=300)
+    stored = await cache.store(FIRST, b"stale", stale, ttl_seconds=300)
 
-    assert (await cache.lookup(FIRST)).page is None
+    assert stored is False
+    assert isinstance(await cache.lookup(FIRST), CacheMiss)
 
 
-async def test_a_fresh_stamp_after_invalidation_caches_again(backend: Backend) -> None:
+async def test_a_slower_older_fill_cannot_overwrite_a_newer_page(backend: Backend) -> None:
     cache = backend.cache()
-    await cache.invalidate_pages()
-    stamp = (await cache.lookup(FIRST)).stamp
+    older, newer = await ticket(cache), await ticket(backend.cache())
 
-    await cache.store(FIRST, page_of(FIRST, "fresh"), stamp=stamp, ttl_seconds=300)
+    assert await cache.store(FIRST, b"newer", newer, ttl_seconds=300) is True
+    assert await cache.store(FIRST, b"older", older, ttl_seconds=300) is False
+    assert await cache.lookup(FIRST) == CachedPage(b"newer")
 
-    assert (await cache.lookup(FIRST)).page == page_of(FIRST, "fresh")
+
+async def test_a_retried_store_is_refused_and_changes_nothing(backend: Backend) -> None:
+    cache = backend.cache()
+    fill = await ticket(cache)
+    await cache.store(FIRST, b"page", fill, ttl_seconds=300)
+
+    assert await cache.store(FIRST, b"page", fill, ttl_seconds=300) is False
+    assert await cache.lookup(FIRST) == CachedPage(b"page")
 
 
 async def test_stamps_change_with_each_invalidation(backend: Backend) -> None:
     cache = backend.cache()
     stamps = set()
     for _ in range(3):
-        stamps.add((await cache.lookup(FIRST)).stamp)
+        miss = await cache.lookup(FIRST)
+        assert isinstance(miss, CacheMiss)
+        stamps.add(miss.stamp)
         await cache.invalidate_pages()
 
     assert len(stamps) == 3
@@ -76,10 +82,79 @@ async def test_stamps_change_with_each_invalidation(backend: Backend) -> None:
 
 async def test_a_page_expires_after_its_ttl(backend: Backend) -> None:
     cache = backend.cache()
-    stamp = (await cache.lookup(FIRST)).stamp
-    await cache.store(FIRST, page_of(FIRST, "a"), stamp=stamp, ttl_seconds=300)
+    await cache.store(FIRST, b"page", await ticket(cache), ttl_seconds=300)
 
     await backend.advance(299)
-    assert (await cache.lookup(FIRST)).page is not None
+    assert isinstance(await cache.lookup(FIRST), CachedPage)
     await backend.advance(1)
-    assert (await cache.lookup(FIRST)).page is None
+    assert isinstance(await cache.lookup(FIRST), CacheMiss)
+
+
+async def test_one_of_many_concurrent_fills_gets_the_lease(backend: Backend) -> None:
+    miss = await backend.cache().lookup(FIRST)
+    assert isinstance(miss, CacheMiss)
+
+    tickets = await asyncio.gather(
+        *(backend.cache().begin_fill(FIRST, miss.stamp, lease_seconds=LEASE) for _ in range(100))
+    )
+
+    assert sum(fill.leased for fill in tickets) == 1
+    assert len({fill.number for fill in tickets}) == 100, "every fill is numbered apart"
+
+
+async def test_storing_releases_the_lease_and_a_new_generation_has_its_own(
+    backend: Backend,
+) -> None:
+    cache = backend.cache()
+    leader = await ticket(cache)
+    follower = await ticket(backend.cache())
+    await backend.cache().invalidate_pages()
+    after_invalidation = await ticket(backend.cache())
+
+    assert (leader.leased, follower.leased, after_invalidation.leased) == (True, False, True)
+
+
+async def test_a_lease_whose_filler_died_expires_by_itself(backend: Backend) -> None:
+    miss = await backend.cache().lookup(FIRST)
+    assert isinstance(miss, CacheMiss)
+    await backend.cache().begin_fill(FIRST, miss.stamp, lease_seconds=2)  # then nothing
+
+    blocked = await backend.cache().begin_fill(FIRST, miss.stamp, lease_seconds=2)
+    await backend.advance(2)
+    taken_over = await backend.cache().begin_fill(FIRST, miss.stamp, lease_seconds=2)
+
+    assert (blocked.leased, taken_over.leased) == (False, True)
+
+
+async def test_a_waiter_gets_the_page_another_instance_fills(backend: Backend) -> None:
+    leader = await ticket(backend.cache())
+    follower = await ticket(backend.cache())
+    waiting = asyncio.create_task(backend.cache().wait_for_fill(FIRST, follower, timeout_seconds=5))
+
+    await backend.cache().store(FIRST, b"filled", leader, ttl_seconds=300)
+
+    assert await waiting == CachedPage(b"filled")
+
+
+async def test_a_waiter_gives_up_after_its_timeout(backend: Backend) -> None:
+    await ticket(backend.cache())
+    follower = await ticket(backend.cache())
+
+    async with asyncio.timeout(5):
+        found = await backend.cache().wait_for_fill(FIRST, follower, timeout_seconds=0.05)
+
+    assert found is None
+
+
+async def test_a_waiter_stops_waiting_when_the_generation_changes(backend: Backend) -> None:
+    await ticket(backend.cache())
+    follower = await ticket(backend.cache())
+    waiting = asyncio.create_task(
+        backend.cache().wait_for_fill(FIRST, follower, timeout_seconds=30)
+    )
+    await asyncio.sleep(0)
+
+    await backend.cache().invalidate_pages()
+
+    async with asyncio.timeout(5):
+        assert await waiting is None

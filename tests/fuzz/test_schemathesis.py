@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.app_server import ADMIN_TOKEN, ROOT, running_app
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
@@ -35,7 +36,10 @@ def environment(request: pytest.FixtureRequest) -> dict[str, str]:
     if request.param == "redis":
         server: RedisServer = request.getfixturevalue("redis_server")
         server.flush()
+        database: PostgresServer = request.getfixturevalue("migrated_postgres")
+        database.empty()
         env["REDIS_URL"] = server.url
+        env["DATABASE_URL"] = database.url
     return env
 
 

@@ -77,3 +77,30 @@ def test_serve_answers_on_loopback_and_prints_the_generated_admin_token() -> Non
             stopped = server.wait(timeout=15)
 
     assert stopped == 0
+
+
+def test_db_upgrade_migrates_and_current_tells(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'notices.sqlite3'}"
+
+    before = run(["-m", "composition", "db", "current"], {"DATABASE_URL": url})
+    upgraded = run(["-m", "composition", "db", "upgrade"], {"DATABASE_URL": url})
+    again = run(["-m", "composition", "db", "upgrade"], {"DATABASE_URL": url})
+
+    assert before.stdout.strip().endswith("at revision none (empty)")
+    assert (upgraded.returncode, again.returncode) == (0, 0)
+    assert upgraded.stdout.strip().endswith("at revision 0001 (was empty)")
+    assert again.stdout.strip().endswith("at revision 0001 (was 0001)")
+
+
+def test_db_upgrade_against_an_unreachable_database_fails_in_one_line() -> None:
+    port = free_port()
+    url = f"postgresql://app:hunter2@127.0.0.1:{port}/notices"
+
+    result = run(["-m", "composition", "db", "upgrade"], {"DATABASE_URL": url})
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"redis-practice: PostgreSQL database notices on 127.0.0.1:{port}: "
+        "OperationalError: cannot reach it"
+    ]
+    assert "hunter2" not in result.stdout + result.stderr

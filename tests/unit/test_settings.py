@@ -28,6 +28,7 @@ def test_every_variable_is_read() -> None:
         {
             "APP_PROFILE": "redis",
             "REDIS_URL": "redis://:pw@10.0.0.5:6380/2",
+            "DATABASE_URL": "postgresql://app:pw@10.0.0.6/notices",
             "ADMIN_TOKEN": "a" * 20,
             "CACHE_ENABLED": "false",
             "CACHE_TTL_SECONDS": "5",
@@ -48,6 +49,7 @@ def test_every_variable_is_read() -> None:
     assert settings == Settings(
         profile=Profile.REDIS,
         redis_url="redis://:pw@10.0.0.5:6380/2",
+        database_url="postgresql://app:pw@10.0.0.6/notices",
         admin_token="a" * 20,
         cache_enabled=False,
         cache_ttl_seconds=5,
@@ -81,6 +83,11 @@ def test_every_variable_is_read() -> None:
         ("REQUEST_DEADLINE_SECONDS", "soon", "REQUEST_DEADLINE_SECONDS must be a number"),
         ("ADMIN_TOKEN", "short-secret", "ADMIN_TOKEN must be at least 16 characters long"),
         ("OTP_CLIENT_ISSUE_LIMIT", "-1", "OTP_CLIENT_ISSUE_LIMIT must be between 0 and"),
+        ("DATABASE_URL", "mysql://db/x", "DATABASE_URL must start with sqlite:// or postgresql://"),
+        ("DATABASE_URL", "sqlite://", "DATABASE_URL must name a SQLite file"),
+        ("DATABASE_URL", "sqlite:///:memory:", "DATABASE_URL must name a SQLite file"),
+        ("DATABASE_URL", "postgresql://h", "DATABASE_URL must name the PostgreSQL database"),
+        ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
         ("TRUST_FORWARDED_FOR", "proxy", "TRUST_FORWARDED_FOR must be true or false"),
     ],
 )
@@ -93,7 +100,13 @@ def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("OTP_SECRET", "hunter2"), ("REDIS_URL", "tcp://:hunter2@host")]
+    ("name", "value"),
+    [
+        ("OTP_SECRET", "hunter2"),
+        ("REDIS_URL", "tcp://:hunter2@host"),
+        ("DATABASE_URL", "mysql://app:hunter2@host/db"),
+        ("DATABASE_URL", "postgresql://app:hunter2@host"),
+    ],
 )
 def test_a_bad_secret_is_not_echoed(name: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:

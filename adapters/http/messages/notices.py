@@ -2,6 +2,7 @@
 
 from typing import Annotated, Self
 
+import msgspec
 from msgspec import Struct
 
 import domain.model.notices as model
@@ -55,6 +56,14 @@ class NoticePage(Struct):
     def of(cls, page: model.NoticePage) -> Self:
         items = [Notice.of(notice) for notice in page.items]
         return cls(items, page.request.limit, page.request.offset, page.total)
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+def render_page(page: model.NoticePage) -> bytes:
+    """A page as clients read it: what the cache keeps and a hit writes as it is."""
+    return _encode(NoticePage.of(page))
 
 
 class Paging(Struct, forbid_unknown_fields=False):

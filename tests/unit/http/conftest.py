@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from composition.root import Assembly, assemble
 from composition.settings import Profile, Settings
 from tests.support.clock import ManualClock
+from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
 from tests.support.secrets import ScriptedSecrets
@@ -27,14 +28,17 @@ Advance = Callable[[float], Awaitable[None]]
 async def profile_settings(
     request: pytest.FixtureRequest, settings: Settings
 ) -> AsyncIterator[Settings]:
-    """The test settings on each profile; on `redis`, a real server emptied first."""
+    """The test settings on each profile; on `redis`, a real Redis emptied first and notices
+    in PostgreSQL, emptied first."""
     if request.param is Profile.MEMORY:
         yield settings
         return
     server: RedisServer = request.getfixturevalue("redis_server")
     async with Redis.from_url(server.url) as client:
         await client.flushall()
-    yield replace(settings, profile=Profile.REDIS, redis_url=server.url)
+    database: PostgresServer = request.getfixturevalue("migrated_postgres")
+    database.empty()
+    yield replace(settings, profile=Profile.REDIS, redis_url=server.url, database_url=database.url)
 
 
 @pytest.fixture

@@ -28,9 +28,14 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 async def api(
-    own_redis: RedisServer, settings: Settings, clock: ManualClock
+    own_redis: RedisServer, settings: Settings, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[testing.ASGIConductor]:
-    redis_settings = replace(settings, profile=Profile.REDIS, redis_url=own_redis.url)
+    redis_settings = replace(
+        settings,
+        profile=Profile.REDIS,
+        redis_url=own_redis.url,
+        database_url=f"sqlite:///{tmp_path / 'notices.sqlite3'}",  # migrated on start
+    )
     assembly = assemble(redis_settings, clock=clock, sse_keepalive_seconds=0.05)
     async with testing.ASGIConductor(assembly.app()) as conductor:
         yield conductor
