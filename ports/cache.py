@@ -44,7 +44,8 @@ class Cache(Protocol):
       generation, fewer than its `ttl_seconds` ago; otherwise a `CacheMiss` with that stamp.
     - `begin_fill` numbers a fill of the page and asks for its lease: of every caller asking
       for the lease of one page and stamp, one gets it, until it stores or `lease_seconds`
-      pass (a filler that dies leaves a lease that expires by itself). Retry-safe.
+      pass (a filler that dies leaves a lease that expires by itself); once a fill of that
+      stamp stored the page, nobody gets it (the page is there to be read). Retry-safe.
     - `wait_for_fill` returns the page once a fill of `ticket.stamp` stored it, or None after
       `timeout_seconds` (or as soon as the stamp is no longer current).
     - `store` is one atomic step: it stores `body` only if `ticket.stamp` is still the current

@@ -45,8 +45,11 @@ class InMemoryCache(Cache):
     ) -> FillTicket:
         await round_trip()
         number = next(self._fills)
-        lease = ((request.limit, request.offset), stamp)
-        leased = self._leases.get(lease) is None
+        key = (request.limit, request.offset)
+        lease = (key, stamp)
+        entry = self._pages.get(key)
+        filled = entry is not None and entry.stamp == stamp
+        leased = not filled and self._leases.get(lease) is None
         if leased:
             self._leases.put(lease, number, ttl_seconds=lease_seconds)
         return FillTicket(stamp, number, leased)

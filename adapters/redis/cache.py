@@ -59,8 +59,12 @@ class RedisCache(Cache):
         fill_id = f"{self._fill_id}:{self._fill_count}"
         with self._connector.errors():
             number, leased = await self._begin_fill(
-                keys=[keys.cache_fills(request), keys.cache_lease(request, stamp)],
-                args=[fill_id, max(1, int(lease_seconds * 1000))],
+                keys=[
+                    keys.cache_fills(request),
+                    keys.cache_lease(request, stamp),
+                    keys.cache_page(request),
+                ],
+                args=[fill_id, max(1, int(lease_seconds * 1000)), stamp],
             )
         return FillTicket(stamp, int(number), bool(leased), fill_id)
 

@@ -114,6 +114,21 @@ async def test_storing_releases_the_lease_and_a_new_generation_has_its_own(
     assert (leader.leased, follower.leased, after_invalidation.leased) == (True, False, True)
 
 
+async def test_no_lease_is_granted_once_the_page_of_that_generation_is_stored(
+    backend: Backend,
+) -> None:
+    miss = await backend.cache().lookup(FIRST)  # a reader misses just before the store
+    assert isinstance(miss, CacheMiss)
+    leader = await ticket(backend.cache())
+    await backend.cache().store(FIRST, b"filled", leader, ttl_seconds=300)
+
+    late = await backend.cache().begin_fill(FIRST, miss.stamp, lease_seconds=LEASE)
+    found = await backend.cache().wait_for_fill(FIRST, late, timeout_seconds=5)
+
+    assert late.leased is False, "the page is there: filling it again would read it again"
+    assert found == CachedPage(b"filled")
+
+
 async def test_a_lease_whose_filler_died_expires_by_itself(backend: Backend) -> None:
     miss = await backend.cache().lookup(FIRST)
     assert isinstance(miss, CacheMiss)

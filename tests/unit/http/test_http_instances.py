@@ -1,0 +1,98 @@
+"""Two instances, one truth: two app processes on the `redis` profile, one Redis, one
+PostgreSQL. What one acknowledges, the other serves at once; a post costs one database read
+for the whole fleet, however many readers come at once."""
+
+import asyncio
+import json
+import re
+import urllib.request
+from collections.abc import Iterator
+
+import aiohttp
+import pytest
+
+from tests.support.app_server import ADMIN_TOKEN, AppServer, running_app
+from tests.support.postgres_server import PostgresServer
+from tests.support.redis_server import RedisServer
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def instances(
+    redis_server: RedisServer,
+    migrated_postgres: PostgresServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[AppServer, AppServer]]:
+    redis_server.flush()
+    migrated_postgres.empty()
+    environment = {
+        "APP_PROFILE": "redis",
+        "REDIS_URL": redis_server.url,
+        "DATABASE_URL": migrated_postgres.url,
+        "OTP_SECRET": "two-instances-otp-secret-0123",
+    }
+    logs = tmp_path_factory.mktemp("instances")
+    with (
+        running_app(environment, log=logs / "a.log") as first,
+        running_app(environment, log=logs / "b.log") as second,
+    ):
+        yield first, second
+
+
+def call(method: str, url: str, body: object = None) -> tuple[int, dict[str, object]]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=ADMIN)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+        document: dict[str, object] = json.loads(response.read())
+        return response.status, document
+
+
+def test_a_notice_posted_on_one_instance_is_served_at_once_by_the_other(
+    instances: tuple[AppServer, AppServer],
+) -> None:
+    for n in range(50):
+        writer, reader = instances if n % 2 == 0 else instances[::-1]
+        status, posted = call("POST", f"{writer.url}/notices", {"title": f"n{n}", "body": "b"})
+        assert status == 201
+
+        _, page = call("GET", f"{reader.url}/notices")
+        items = page["items"]
+        assert isinstance(items, list)
+        assert items[0]["id"] == posted["id"], f"round {n}: the page lacks the new notice"
+        assert call("GET", f"{reader.url}/notices/{posted['id']}") == (200, posted)
+
+
+def page_reads(server: AppServer) -> float:
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:  # noqa: S310
+        text = response.read().decode()
+    match = re.search(r'^db_queries_total\{operation="page"\} (\S+)$', text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
+
+
+async def read_at_once(servers: tuple[AppServer, ...], readers_each: int) -> list[int]:
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def read(server: AppServer) -> int:
+            async with session.get(f"{server.url}/notices") as response:
+                await response.read()
+                return response.status
+
+        return await asyncio.gather(
+            *(read(server) for server in servers for _ in range(readers_each))
+        )
+
+
+@pytest.mark.parametrize(("count", "readers_each"), [(1, 300), (2, 150)], ids=["1x300", "2x150"])
+def test_a_post_costs_one_database_read_for_the_whole_fleet(
+    instances: tuple[AppServer, AppServer], count: int, readers_each: int
+) -> None:
+    servers = instances[:count]
+    call("POST", f"{servers[0].url}/notices", {"title": "stampede", "body": "b"})
+    before = sum(page_reads(server) for server in instances)
+
+    statuses = asyncio.run(read_at_once(servers, readers_each))
+
+    assert statuses == [200] * (count * readers_each)
+    assert sum(page_reads(server) for server in instances) - before == 1
