@@ -6,8 +6,16 @@ profile. All targets run at once on CPU 0, wrk on CPU 1 (when taskset exists); e
 measures each target's endpoints in turn, so a machine that drifts slows every target alike.
 Reports each round and, per target, the median req/s and the median ratio notices/healthz.
 
+It also reads each server's CPU time around every wrk run: CPU microseconds per request are
+steadier than req/s on a shared machine (a server saturated by wrk does nothing else), and
+the ratios in "cpu" columns are computed from them (work per request, inverted, so that a
+ratio above 1 means cheaper, like the req/s ratios).
+
     .venv/bin/python ops/throughput.py [--build NAME=DIR ...] [--profile memory|redis ...]
-        [--rounds 5] [--seconds 6] [--connections 50]
+        [--baseline] [--rounds 5] [--seconds 6] [--connections 50]
+
+--baseline adds `ops/baseline_app.py` (bare Falcon + one redis.asyncio GET of the same page
+bytes) as one more target, and the report gives each target's /notices against it.
 
 Defaults: this checkout, memory profile. The redis profile needs a Redis: REDIS_URL, or
 ops/redis.sh start. Example, before and after a change, both profiles:
@@ -26,6 +34,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -37,7 +46,7 @@ NOTICES = 20
 
 @dataclass
 class Target:
-    """One server: a build on a profile."""
+    """One server: a build on a profile, or the bare baseline (`profile` "baseline")."""
 
     name: str
     directory: Path
@@ -46,6 +55,7 @@ class Target:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
     results: dict[str, list[float]] = field(default_factory=lambda: {"healthz": [], "notices": []})
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {"healthz": [], "notices": []})
 
     @property
     def base(self) -> str:
@@ -75,19 +85,27 @@ def request(method: str, url: str, token: str | None = None, body: bytes | None 
         return data
 
 
-def start(target: Target, redis_url: str, database: int) -> None:
+def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
     target.port = free_port()
     env = {
         **os.environ,
         "ADMIN_TOKEN": target.token,
         "APP_PROFILE": target.profile,
         "REDIS_URL": re.sub(r"/\d*$", f"/{database}", redis_url),
+        "DATABASE_URL": f"sqlite:///{scratch / f'{database}.sqlite3'}",
         "OTP_SECRET": "throughput-otp-secret-0123456789",
     }
-    command = [
-        *pinned(0), sys.executable, "-m", "composition", "serve", "--port", str(target.port),
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
+    if target.profile == "baseline":
+        command = [
+            *pinned(0), sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "ops"),
+            "--factory", "baseline_app:create_app", "--port", str(target.port),
+            "--http", "httptools", "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+    else:
+        command = [
+            *pinned(0), sys.executable, "-m", "composition", "serve", "--port", str(target.port),
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
     target.process = subprocess.Popen(  # noqa: S603 - our interpreter, a checkout of ours
         command, cwd=target.directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
@@ -99,6 +117,11 @@ def start(target: Target, redis_url: str, database: int) -> None:
             time.sleep(0.05)
     else:
         raise SystemExit(f"{target.name}: the server did not start")
+    if target.profile != "baseline":
+        fill(target)
+
+
+def fill(target: Target) -> None:
     for n in range(NOTICES):
         body = (
             f'{{"title":"Notice {n}","body":"Body of notice {n}, a sentence or two long so '
@@ -108,21 +131,33 @@ def start(target: Target, redis_url: str, database: int) -> None:
     request("GET", f"{target.base}/notices")  # fills the cache
 
 
-def wrk(target: Target, path: str, seconds: int, connections: int) -> float:
+def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
+    """The process's user + system CPU time so far (Linux /proc)."""
+    assert process is not None
+    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(target: Target, path: str, seconds: int, connections: int) -> tuple[float, float]:
+    """Requests per second, and the server's CPU microseconds per request."""
     command = [
         *pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"{target.base}{path}",
     ]  # fmt: skip
+    before = cpu_seconds(target.process)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    spent = cpu_seconds(target.process) - before
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    if match is None or re.search(r"Non-2xx", output):
+    total = re.search(r"(\d+) requests in", output)
+    if match is None or total is None or re.search(r"Non-2xx", output):
         raise SystemExit(f"{target.name} {path}: wrk saw errors:\n{output}")
-    return float(match.group(1))
+    return float(match.group(1)), spent / int(total.group(1)) * 1e6
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR")
     parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
+    parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=50)
@@ -135,11 +170,22 @@ def main() -> None:
         for profile in args.profile or ["memory"]
         for name, directory in builds
     ]
+    if args.baseline:
+        targets.append(Target("baseline", ROOT, "baseline"))
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    scratch = Path(tempfile.mkdtemp(prefix="throughput-"))
     try:
         for database, target in enumerate(targets, start=1):  # a Redis database each
-            start(target, redis_url, database)
-        page = len(request("GET", f"{targets[0].base}/notices"))
+            start(target, redis_url, database, scratch)
+        page_bytes = request("GET", f"{targets[0].base}/notices")
+        page = len(page_bytes)
+        if args.baseline:  # the same bytes, under the baseline's key in its own database
+            baseline_db = re.sub(r"/\d*$", f"/{len(targets)}", redis_url)
+            subprocess.run(  # noqa: S603 - our interpreter
+                [sys.executable, "-c", _STORE_BASELINE_PAGE, baseline_db],
+                input=page_bytes,
+                check=True,
+            )
         print(
             f"GET /notices: {NOTICES} notices, {page} bytes, a cache hit; "
             f"wrk -t1 -c{args.connections} -d{args.seconds}s; {args.rounds} rounds; "
@@ -152,12 +198,15 @@ def main() -> None:
         for round_ in range(1, args.rounds + 1):
             for target in targets:
                 for endpoint in ("healthz", "notices"):
-                    rps = wrk(target, f"/{endpoint}", args.seconds, args.connections)
+                    rps, cpu = wrk(target, f"/{endpoint}", args.seconds, args.connections)
                     target.results[endpoint].append(rps)
+                    target.cpu[endpoint].append(cpu)
                 health, notices = target.results["healthz"][-1], target.results["notices"][-1]
                 print(
                     f"round {round_} {target.name:<16} /healthz {health:8.0f}  "
-                    f"/notices {notices:8.0f}  ratio {notices / health:.3f}",
+                    f"/notices {notices:8.0f}  ratio {notices / health:.3f}  "
+                    f"cpu/req {target.cpu['healthz'][-1]:5.0f} "
+                    f"/ {target.cpu['notices'][-1]:5.0f} us",
                     flush=True,
                 )
     finally:
@@ -165,15 +214,38 @@ def main() -> None:
             if target.process is not None:
                 target.process.terminate()
                 target.process.wait(timeout=10)
+        shutil.rmtree(scratch, ignore_errors=True)
     print("\nmedians:")
+    baseline = targets[-1] if args.baseline else None
     for target in targets:
         health, notices = target.results["healthz"], target.results["notices"]
         ratios = [n / h for n, h in zip(notices, health, strict=True)]
-        print(
-            f"  {target.name:<16} /healthz {statistics.median(health):8.0f} req/s  "
-            f"/notices {statistics.median(notices):8.0f} req/s  "
-            f"ratio {statistics.median(ratios):.3f}"
+        cpu_health, cpu_notices = target.cpu["healthz"], target.cpu["notices"]
+        line = (
+            f"  {target.name:<16} /healthz {statistics.median(health):8.0f} req/s "
+            f"{statistics.median(cpu_health):5.0f} us  "
+            f"/notices {statistics.median(notices):8.0f} req/s "
+            f"{statistics.median(cpu_notices):5.0f} us  "
+            f"notices/healthz {statistics.median(ratios):.3f} "
+            f"(cpu {statistics.median(cpu_health) / statistics.median(cpu_notices):.3f})"
         )
+        if baseline is not None and target is not baseline:
+            against = [n / b for n, b in zip(notices, baseline.results["notices"], strict=True)]
+            best = max(notices) / max(baseline.results["notices"])
+            cpu_against = statistics.median(baseline.cpu["notices"]) / statistics.median(
+                cpu_notices
+            )
+            line += (
+                f"  notices/baseline {statistics.median(against):.3f} "
+                f"(cpu {cpu_against:.3f}, best rounds {best:.3f})"
+            )
+        print(line)
+
+
+_STORE_BASELINE_PAGE = (
+    "import sys, redis; "
+    "redis.Redis.from_url(sys.argv[1]).set('baseline:page', sys.stdin.buffer.read())"
+)
 
 
 if __name__ == "__main__":

@@ -9,17 +9,10 @@ import falcon.routing
 import msgspec
 
 from adapters.http.auth import Guard
-from adapters.http.decoding import (
-    MAX_BODY_BYTES,
-    BodyPolicy,
-    decode_body,
-    decode_query,
-    invalid,
-    path_errors,
-    read_body,
-)
-from adapters.http.edge import ASGIApp, Edge, RouteLabel
+from adapters.http.decoding import decode_body, decode_query, invalid, path_errors, read_body
+from adapters.http.edge import MAX_BODY_BYTES, ROUTE_KEY, ASGIApp, Edge
 from adapters.http.messages.fields import MAX_ID, Id
+from adapters.http.messages.problems import FieldError
 from adapters.http.openapi import openapi_document
 from adapters.http.problems import ErrorHandler, HttpProblem, serialize_problem
 from adapters.http.resources.coupons import CouponsResource
@@ -131,9 +124,9 @@ def create_http_app(
     lifecycle: Lifecycle | None = None,
 ) -> ASGIApp:
     """The routes of API.md on a Falcon ASGI app, wrapped in the deadline and metrics edge."""
-    middleware: list[Any] = [BodyPolicy(options.max_body_bytes), RouteLabel()]
-    if lifecycle is not None:
-        middleware.insert(0, _Lifespan(lifecycle))
+    # NOTE: no per-request middleware: the edge refuses what must be refused before routing,
+    # and each responder names its route for the metrics.
+    middleware: list[Any] = [_Lifespan(lifecycle)] if lifecycle is not None else []
     app = falcon.asgi.App(middleware=middleware)
     app.req_options.keep_blank_qs_values = True  # `?limit=` is a bad limit, not a missing one
     app.router_options.converters["id"] = IdConverter
@@ -143,7 +136,12 @@ def create_http_app(
     endpoints = _Endpoints(Guard(usecases.authenticate), options.max_body_bytes)
     for route in ROUTES:
         app.add_route(route_template(route), endpoints.resource(route, resources[route.resource]))
-    return Edge(app, deadline_seconds=options.deadline_seconds, metrics=metrics)
+    return Edge(
+        app,
+        deadline_seconds=options.deadline_seconds,
+        metrics=metrics,
+        max_body_bytes=options.max_body_bytes,
+    )
 
 
 def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[type, object]:
@@ -196,12 +194,18 @@ class _Endpoints:
         status = operation.reply.status
         # NOTE: /healthz and the like have nothing to check: skip the checking altogether.
         checks = bool(operation.auth or validated or operation.query or operation.body)
+        needs_await = bool(operation.auth or operation.body)  # a token to look up, a body to read
+
+        template = route.path
 
         async def respond(
             req: falcon.asgi.Request, resp: falcon.asgi.Response, **params: Any
         ) -> None:
-            if checks:
+            req.scope[ROUTE_KEY] = template
+            if needs_await:
                 params = await self._arguments(req, operation, validated, params)
+            elif checks:
+                params = self._declared(req, operation, validated, params, [])
             result = await handler(instance, req, resp, **params)
             resp.status = status
             if isinstance(result, bytes):
@@ -224,21 +228,34 @@ class _Endpoints:
             await self._guard.admin(req)
         elif operation.auth is Auth.USER and operation.resolves_user:
             params["user"] = await self._guard.user(req)
-        errors = path_errors(params, validated) if validated else []
-        try:
-            if operation.query is not None:
-                query = req.params if req.query_string else {}
-                params["query"] = decode_query(query, operation.query)
-        except HttpProblem as problem:
-            errors.extend(_field_errors(problem))
+        body_errors: list[FieldError] = []
         if operation.body is not None:
             raw = await read_body(req, self._max_body_bytes)
             try:
                 params["body"] = decode_body(raw, operation.body)
             except HttpProblem as problem:
+                body_errors = _field_errors(problem)
+        return self._declared(req, operation, validated, params, body_errors)
+
+    @staticmethod
+    def _declared(
+        req: falcon.asgi.Request,
+        operation: Operation,
+        validated: Mapping[str, Any],
+        params: dict[str, Any],
+        body_errors: list[FieldError],
+    ) -> dict[str, Any]:
+        """The path and query as declared; 422 listing every rule they break, then the body's
+        `body_errors`."""
+        errors = path_errors(params, validated) if validated else []
+        if operation.query is not None:
+            try:
+                query = req.params if req.query_string else {}
+                params["query"] = decode_query(query, operation.query)
+            except HttpProblem as problem:
                 errors.extend(_field_errors(problem))
-        if errors:
-            raise invalid(errors)
+        if errors or body_errors:
+            raise invalid([*errors, *body_errors])
         return params
 
 

@@ -21,7 +21,6 @@ from adapters.http.problems import HttpProblem
 
 S = TypeVar("S", bound=msgspec.Struct)
 
-MAX_BODY_BYTES: Final = 64 * 1024
 MAX_DEPTH: Final = 32
 """How deep a client's JSON object (`payload`) may nest. Every encoder on its way (Redis,
 Server-Sent Events) handles this depth; the parser's own limit is far higher and answers 400."""
@@ -34,35 +33,7 @@ class _DuplicateMember(ValueError):
     pass
 
 
-def has_body(req: falcon.asgi.Request) -> bool:
-    length = req.content_length
-    return (length is not None and length > 0) or req.get_header("Transfer-Encoding") is not None
-
-
-def is_json(content_type: str | None) -> bool:
-    if content_type is None:
-        return False
-    media_type = content_type.partition(";")[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
-
-
-class BodyPolicy:
-    """Falcon middleware: refuse an oversized body (413) or a non-JSON one (415) before any
-    responder runs, on every route, without reading it."""
-
-    def __init__(self, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self._max_body_bytes = max_body_bytes
-
-    async def process_request(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
-        if (req.content_length or 0) > self._max_body_bytes:
-            raise HttpProblem(413, f"the body must be at most {self._max_body_bytes} bytes")
-        if has_body(req) and not is_json(req.content_type):
-            raise HttpProblem(415, "the body must be JSON (Content-Type: application/json)")
-
-
-async def read_body(req: falcon.asgi.Request, max_body_bytes: int = MAX_BODY_BYTES) -> bytes:
+async def read_body(req: falcon.asgi.Request, max_body_bytes: int) -> bytes:
     """The raw body, read at most one byte past the limit: 413 beyond it, 400 if empty."""
     raw: bytes = await req.stream.read(max_body_bytes + 1)
     if len(raw) > max_body_bytes:

@@ -9,7 +9,7 @@ for servers that do not use this protocol), so a flood costs one chunk of parsin
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from adapters.http.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, head_too_large_response
+from adapters.http.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, Refusal
 from adapters.http.problems import PROBLEM_JSON
 
 
@@ -35,9 +35,11 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._head_fields += 1
         self._head_bytes += len(name) + len(value)
         if self._head_fields > MAX_HEADER_FIELDS:
-            self._refuse(f"more than {MAX_HEADER_FIELDS} header fields")
+            self._refuse(f"the request has more than {MAX_HEADER_FIELDS} header fields")
         if self._head_bytes > MAX_HEADER_BYTES:
-            self._refuse(f"header fields longer than {MAX_HEADER_BYTES} bytes in all")
+            self._refuse(
+                f"the request has header fields longer than {MAX_HEADER_BYTES} bytes in all"
+            )
         super().on_header(name, value)
 
     def _refuse(self, reason: str) -> None:
@@ -49,7 +51,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_refusal is None:
             super().send_400_response(msg)
             return
-        body = head_too_large_response(self._head_refusal)
+        body = Refusal(431, self._head_refusal).body()
         head = [
             STATUS_LINE[431],
             b"content-type: " + PROBLEM_JSON.encode() + b"\r\n",

@@ -1,6 +1,8 @@
 """Every collector the service exports, registered on one registry per application."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry
+
+from adapters.prometheus.loop_metrics import LoopCounter, LoopHistogram
 
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -9,51 +11,53 @@ LATENCY_BUCKETS = (
 
 
 class Metrics:
-    """The collectors of API.md, on `registry` (a fresh one per app keeps tests independent)."""
+    """The collectors of API.md, on `registry` (a fresh one per app keeps tests independent).
+
+    Every one is updated from the event loop only (see `loop_metrics`)."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        self.http_requests = Counter(
+        self.http_requests = LoopCounter(
             "http_requests",
             "HTTP requests by route template, method and status.",
             ("route", "method", "status"),
             registry=self.registry,
         )
-        self.http_duration = Histogram(
+        self.http_duration = LoopHistogram(
             "http_request_duration_seconds",
             "Time to the end of the response (to the first byte for streams), by route template.",
             ("route", "method"),
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.cache_requests = Counter(
+        self.cache_requests = LoopCounter(
             "cache_requests",
             "Notice pages by how they were served.",
             ("result",),
             registry=self.registry,
         )
-        self.db_queries = Counter(
+        self.db_queries = LoopCounter(
             "db_queries",
             "Queries sent to the notice repository.",
             ("operation",),
             registry=self.registry,
         )
-        self.coupon_claims = Counter(
+        self.coupon_claims = LoopCounter(
             "coupon_claims",
             "Coupon claims by event strategy and result.",
             ("strategy", "result"),
             registry=self.registry,
         )
-        self.otp_verifications = Counter(
+        self.otp_verifications = LoopCounter(
             "otp_verifications", "OTP verifications by result.", ("result",), registry=self.registry
         )
-        self.db_errors = Counter(
+        self.db_errors = LoopCounter(
             "db_errors",
             "Errors from the database by kind (connection, statement_timeout, pool_timeout, ...).",
             ("kind",),
             registry=self.registry,
         )
-        self.redis_errors = Counter(
+        self.redis_errors = LoopCounter(
             "redis_errors",
             "Errors from Redis by kind (connection, timeout, response, ...).",
             ("kind",),

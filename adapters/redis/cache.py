@@ -11,6 +11,7 @@ from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheLookup, CacheMiss, FillTicket
 
 _SEPARATOR: Final = b"|"
+_GENERATION: Final = keys.cache_generation()
 FIRST_POLL: Final = 0.002
 MAX_POLL: Final = 0.05
 
@@ -38,8 +39,9 @@ class RedisCache(Cache):
 
     async def lookup(self, request: PageRequest) -> CacheLookup:
         with self._connector.errors():
-            generation, stored = await self._redis.mget(
-                keys.cache_generation(), keys.cache_page(request)
+            # NOTE: execute_command: `mget()` first copies its arguments through a helper.
+            generation, stored = await self._redis.execute_command(  # type: ignore[no-untyped-call]
+                "MGET", _GENERATION, keys.cache_page(request)
             )
             if generation is None:
                 # NOTE: first use, or the key was lost. NX: one new generation for all comers.

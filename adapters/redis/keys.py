@@ -5,6 +5,8 @@ slot: `rp:otp:{alice}:code` and `rp:otp:{alice}:issues`. The identifiers in tags
 braces (the input rules forbid them), so a tag cannot be forged.
 """
 
+import functools
+
 from domain.model.paging import PageRequest
 
 PREFIX = "rp"
@@ -14,7 +16,9 @@ def cache_generation() -> str:
     return f"{PREFIX}:{{notices}}:generation"
 
 
+@functools.lru_cache(maxsize=1024)
 def cache_page(request: PageRequest) -> str:
+    """(Built once per page: it is on every cache hit's path.)"""
     return f"{PREFIX}:{{notices}}:page:{request.limit}:{request.offset}"
 
 

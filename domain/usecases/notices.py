@@ -90,23 +90,27 @@ class ListNotices:
         self._fills: dict[tuple[PageRequest, str], asyncio.Task[NoticeListing]] = {}
 
     async def __call__(self, request: PageRequest) -> NoticeListing:
-        listing = await self._serve(request)
+        if self._cache is not None:
+            try:
+                lookup = await self._cache.lookup(request)
+            except BackendUnavailable:
+                pass
+            else:
+                if isinstance(lookup, CachedPage):  # the hot path: nothing else to do
+                    self._telemetry.cache_request(CacheStatus.HIT)
+                    return NoticeListing(body=lookup.body, cache=CacheStatus.HIT)
+                listing = await self._filled(self._cache, request, lookup.stamp)
+                self._telemetry.cache_request(listing.cache)
+                return listing
+        listing = await self._bypass(request)
         self._telemetry.cache_request(listing.cache)
         return listing
 
-    async def _serve(self, request: PageRequest) -> NoticeListing:
-        if self._cache is None:
-            return await self._bypass(request)
-        try:
-            lookup = await self._cache.lookup(request)
-        except BackendUnavailable:
-            return await self._bypass(request)
-        if isinstance(lookup, CachedPage):
-            return NoticeListing(body=lookup.body, cache=CacheStatus.HIT)
-        key = (request, lookup.stamp)
+    async def _filled(self, cache: Cache, request: PageRequest, stamp: str) -> NoticeListing:
+        key = (request, stamp)
         fill = self._fills.get(key)
         if fill is None:
-            fill = self._fills[key] = asyncio.create_task(self._fill(self._cache, *key))
+            fill = self._fills[key] = asyncio.create_task(self._fill(cache, *key))
             fill.add_done_callback(functools.partial(self._forget, key))
         # NOTE: shielded: a reader past its deadline leaves, the fill goes on for the others.
         return await asyncio.shield(fill)

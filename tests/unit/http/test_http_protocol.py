@@ -186,9 +186,11 @@ class UsageLogDouble(InMemoryUsageLog):
         super().__init__(ManualClock())
         self._failure = failure
         self._hang = hang
+        self.hanging = asyncio.Event()
 
     async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
         if self._hang:
+            self.hanging.set()
             await asyncio.Event().wait()
         if self._failure is not None:
             raise self._failure
@@ -237,3 +239,32 @@ async def test_an_unexpected_error_is_500_without_internals(assembly: Assembly) 
     assert_problem(result, 500)
     assert "hunter2" not in result.text
     assert "Traceback" not in result.text
+
+
+async def test_a_request_cancelled_by_someone_else_is_not_answered_503(rebuild: Rebuild) -> None:
+    """Only the deadline's own cancellation becomes a 503; a server cancelling a request
+    (shutting down) still ends it."""
+    assembly = rebuild(request_deadline_seconds=30)
+    hung = UsageLogDouble(hang=True)
+    assembly.adapters.usage.override(providers.Object(hung))
+    app = assembly.app()
+    sent: list[dict[str, Any]] = []
+    body = b'{"source":"s","seq":1}'
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"22")]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def call() -> None:
+        await app(http_scope("POST", "/usage", headers=headers), receive, send)
+
+    request = asyncio.create_task(call())
+    await hung.hanging.wait()
+    request.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await request
+    assert sent == []
