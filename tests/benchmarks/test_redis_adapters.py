@@ -7,6 +7,7 @@ interleaving compares like with like. The fastest batch of each side gives the p
 and their ratio (in `extra_info`). Target: single-command operations within 1.3x of raw.
 """
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,11 +48,24 @@ RAW_MESSAGE = b'{"type":"tick","payload":{"n":1}}'
 BOARD = keys.leaderboard("bench")
 
 
-async def _append_raw(redis: Redis) -> None:
-    async with redis.pipeline(transaction=True) as transaction:
-        transaction.incr(keys.usage_count("bench"))
-        transaction.sadd(keys.usage_seqs("bench"), 1)
-        await transaction.execute()
+_ingestions = itertools.count()
+USAGE_RECORD = UsageRecord(source="bench", seq=1)
+
+
+async def _append(connector: RedisConnector) -> None:
+    await RedisUsageLog(connector).append(USAGE_RECORD, ingestion_id=f"a{next(_ingestions)}")
+
+
+async def _append_raw(connector: RedisConnector) -> None:
+    ingestion = f"r{next(_ingestions)}"
+    await connector.script("usage_append")(
+        keys=[
+            keys.usage_count("bench"),
+            keys.usage_seqs("bench"),
+            keys.usage_ingestion("bench", ingestion),
+        ],
+        args=[1, 300_000],
+    )
 
 
 @dataclass(frozen=True)
@@ -110,10 +124,9 @@ PAIRS = [
         lambda r, c: partial(r.mget, keys.cache_generation(), keys.cache_page(PAGE)),
     ),
     Pair(
-        "MULTI INCR SADD (usage)",
-        lambda c: partial(RedisUsageLog(c).append, UsageRecord(source="bench", seq=1)),
-        lambda r, c: partial(_append_raw, r),
-        single_command=False,
+        "EVALSHA usage append (marker, INCR, SADD)",
+        lambda c: partial(_append, c),
+        lambda r, c: partial(_append_raw, c),
     ),
     Pair(
         "EVALSHA standing",
