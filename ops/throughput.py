@@ -218,20 +218,20 @@ def main() -> None:
     print("\nmedians:")
     baseline = targets[-1] if args.baseline else None
     for target in targets:
-        health, notices = target.results["healthz"], target.results["notices"]
-        ratios = [n / h for n, h in zip(notices, health, strict=True)]
+        health_rps, notice_rps = target.results["healthz"], target.results["notices"]
+        ratios = [n / h for n, h in zip(notice_rps, health_rps, strict=True)]
         cpu_health, cpu_notices = target.cpu["healthz"], target.cpu["notices"]
         line = (
-            f"  {target.name:<16} /healthz {statistics.median(health):8.0f} req/s "
+            f"  {target.name:<16} /healthz {statistics.median(health_rps):8.0f} req/s "
             f"{statistics.median(cpu_health):5.0f} us  "
-            f"/notices {statistics.median(notices):8.0f} req/s "
+            f"/notices {statistics.median(notice_rps):8.0f} req/s "
             f"{statistics.median(cpu_notices):5.0f} us  "
             f"notices/healthz {statistics.median(ratios):.3f} "
             f"(cpu {statistics.median(cpu_health) / statistics.median(cpu_notices):.3f})"
         )
         if baseline is not None and target is not baseline:
-            against = [n / b for n, b in zip(notices, baseline.results["notices"], strict=True)]
-            best = max(notices) / max(baseline.results["notices"])
+            against = [n / b for n, b in zip(notice_rps, baseline.results["notices"], strict=True)]
+            best = max(notice_rps) / max(baseline.results["notices"])
             cpu_against = statistics.median(baseline.cpu["notices"]) / statistics.median(
                 cpu_notices
             )

@@ -1,0 +1,109 @@
+// Level 3, the thundering herd: USERS users (logged in during setup) claim QUANTITY coupons at
+// once, VUS of them in flight, under one STRATEGY. `atomic` and `lock` must grant exactly
+// QUANTITY and never two to one user; `naive` over-issues, and how much is the result.
+import http from "k6/http";
+import { check } from "k6";
+import { Counter, Gauge } from "k6/metrics";
+import { type Options } from "k6/options";
+import { adminHeaders, baseUrl, bearer, count, member, postJson, setting } from "./lib/api.ts";
+import { loginAll, type Session } from "./lib/sessions.ts";
+
+const BASE = baseUrl();
+const STRATEGY = setting("STRATEGY", "atomic");
+const USERS = count("USERS", 5000);
+const VUS = count("VUS", 1000);
+const QUANTITY = count("QUANTITY", 100);
+const SAFE = STRATEGY !== "naive";
+
+const granted = new Counter("claims_granted");
+const refused = new Counter("claims_refused");
+const issued = new Gauge("coupons_issued");
+const overIssued = new Gauge("coupons_over_issued");
+const sharedNumbers = new Gauge("coupon_numbers_given_twice");
+const usersTwice = new Gauge("users_holding_two");
+
+export const options: Options = {
+  setupTimeout: "5m",
+  scenarios: {
+    herd: {
+      executor: "per-vu-iterations",
+      vus: VUS,
+      iterations: Math.ceil(USERS / VUS),
+      maxDuration: "5m",
+      tags: { strategy: STRATEGY },
+    },
+  },
+  thresholds: {
+    checks: ["rate==1"],
+    // Reported for every strategy ("max>=0" always holds; it makes k6 keep the sub-metric).
+    "http_req_duration{step:claim}": ["max>=0"],
+    ...(SAFE
+      ? {
+          claims_granted: [`count==${QUANTITY}`],
+          coupons_issued: [`value==${QUANTITY}`],
+          coupon_numbers_given_twice: ["value==0"],
+          users_holding_two: ["value==0"],
+        }
+      : {}),
+  },
+};
+// 409, 410 and, for `lock`, 503 (the lock stayed busy: try again) are answers, not failures.
+http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 409, 410, 503));
+
+interface Herd {
+  eventId: number;
+  sessions: Session[];
+}
+
+export function setup(): Herd {
+  const opened = postJson(
+    `${BASE}/coupon-events`,
+    { name: `herd ${STRATEGY}`, quantity: QUANTITY, strategy: STRATEGY },
+    adminHeaders(),
+  );
+  const ids = Array.from({ length: USERS }, (_, n) => `${STRATEGY}-claimer-${n}`);
+  return { eventId: member<number>(opened, "id"), sessions: loginAll(BASE, ids) };
+}
+
+export default function (herd: Herd): void {
+  const index = (__VU - 1) * Math.ceil(USERS / VUS) + __ITER;
+  if (index >= herd.sessions.length) {
+    return;
+  }
+  const response = http.post(`${BASE}/coupon-events/${herd.eventId}/claims`, null, {
+    headers: bearer(herd.sessions[index].token),
+    tags: { step: "claim" },
+  });
+  if (response.status === 201) {
+    granted.add(1);
+  } else {
+    refused.add(1, { status: String(response.status) });
+  }
+  check(response, {
+    "claimed (201), sold out (410) or, for lock, busy (503)": (r) =>
+      r.status === 201 || r.status === 410 || (STRATEGY === "lock" && r.status === 503),
+  });
+}
+
+export function teardown(herd: Herd): void {
+  const event = http.get(`${BASE}/coupon-events/${herd.eventId}`);
+  const claims: { user_id: string; coupon_id: number }[] = [];
+  for (let offset = 0; ; offset += 100) {
+    const page = http.get(
+      `${BASE}/coupon-events/${herd.eventId}/claims?limit=100&offset=${offset}`,
+      { headers: adminHeaders() },
+    );
+    const items = member<{ user_id: string; coupon_id: number }[]>(page, "items");
+    claims.push(...items);
+    if (items.length < 100) {
+      break;
+    }
+  }
+  const numbers = new Set(claims.map((claim) => claim.coupon_id));
+  const users = new Set(claims.map((claim) => claim.user_id));
+  const tags = { strategy: STRATEGY };
+  issued.add(member<number>(event, "issued"), tags);
+  overIssued.add(Math.max(0, claims.length - QUANTITY), tags);
+  sharedNumbers.add(claims.length - numbers.size, tags);
+  usersTwice.add(claims.length - users.size, tags);
+}

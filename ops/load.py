@@ -1,0 +1,286 @@
+"""Run the curriculum's load scenarios (k6, TypeScript) against servers started here, and write
+a report a person can read.
+
+    ops/load.sh 1|2|3|all [--smoke]
+
+For each level it starts what the level needs on free loopback ports (a Redis, a throwaway
+PostgreSQL cluster, app instances on the `redis` profile), runs the level's scenarios, stops
+everything it started (also on Ctrl-C and on failure), and writes reports/<time>-level<N>/:
+k6's summary JSON and web-dashboard HTML for every run, PNG charts, and summary.md with the
+comparison table and the settings used. Exit status 1 when a threshold that should pass
+failed. `--smoke` runs every scenario in a tiny configuration (seconds): what CI runs.
+
+All traffic goes to 127.0.0.1; every scenario is bounded in iterations and duration.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import load_report
+
+ROOT = Path(__file__).resolve().parents[1]
+K6_DIR = ROOT / "k6"
+VENV_BIN = Path(sys.executable).parent
+
+
+def say(message: str) -> None:
+    print(f"load: {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Run:
+    """One k6 run: its script, settings and outcome."""
+
+    name: str
+    script: str
+    env: dict[str, str]
+    must_pass: bool = True
+    status: int | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Servers:
+    """What a level runs against."""
+
+    redis_url: str
+    database_url: str
+    admin_token: str
+    work: Path
+    stack: ExitStack
+
+    def app(self, name: str, **environment: str) -> str:
+        """Start an instance; its base URL. Stopped with everything else."""
+        port = free_port()
+        env = {
+            **os.environ,
+            "APP_PROFILE": "redis",
+            "REDIS_URL": self.redis_url,
+            "DATABASE_URL": self.database_url,
+            "ADMIN_TOKEN": self.admin_token,
+            "OTP_SECRET": "load-run-otp-secret-0123456789",
+            "OTP_EXPOSE_CODE": "true",  # the scenarios log users in: no SMS here
+            "OTP_CLIENT_ISSUE_LIMIT": "0",  # every virtual user comes from 127.0.0.1
+            **environment,
+        }
+        log = (self.work / f"{name}.log").open("wb")
+        command = [
+            str(VENV_BIN / "redis-practice"), "serve", "--port", str(port),
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            command, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.stack.callback(_stop, process, log)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(400):
+            if process.poll() is not None:
+                raise SystemExit(f"load: instance {name} exited; see {self.work / name}.log")
+            try:
+                with urllib.request.urlopen(f"{base}/readyz", timeout=2):  # noqa: S310
+                    say(f"instance {name} ready on {base} {environment or ''}")
+                    return base
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit(f"load: instance {name} did not become ready")
+
+    def post(self, base: str, path: str, body: object) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            f"{base}{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.admin_token}",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            document: dict[str, Any] = json.loads(response.read())
+            return document
+
+
+def _stop(process: subprocess.Popen[bytes], log: Any) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@contextmanager
+def servers(work: Path) -> Iterator[Servers]:
+    """A Redis and a PostgreSQL of this run's own, on free ports, data under `work`."""
+    with ExitStack() as stack:
+        redis_port, pg_port = free_port(), free_port()
+        redis_env = {**os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")}
+        _run([str(ROOT / "ops/redis.sh"), "start"], redis_env)
+        stack.callback(_run, [str(ROOT / "ops/redis.sh"), "stop"], redis_env)
+        pg_env = {**os.environ, "PG_PORT": str(pg_port), "PG_DIR": str(work / "postgres")}
+        database_url = _run([str(ROOT / "ops/postgres.sh"), "start"], pg_env).split("=", 1)[1]
+        stack.callback(_run, [str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
+        _run(
+            [str(VENV_BIN / "redis-practice"), "db", "upgrade"],
+            {**os.environ, "DATABASE_URL": database_url},
+        )
+        yield Servers(
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            database_url=database_url,
+            admin_token=secrets.token_urlsafe(24),
+            work=work,
+            stack=stack,
+        )
+
+
+def _run(command: list[str], env: dict[str, str]) -> str:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise SystemExit(f"load: {' '.join(command)} failed:\n{result.stderr}{result.stdout}")
+    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+
+
+def k6(run: Run, report: Path, base_env: dict[str, str]) -> None:
+    """Run one scenario, k6's progress on the terminal, its summary and dashboard in `report`."""
+    summary = report / f"{run.name}.summary.json"
+    env = {
+        **os.environ,
+        **base_env,
+        **run.env,
+        "K6_WEB_DASHBOARD": "true",
+        "K6_WEB_DASHBOARD_EXPORT": str(report / f"{run.name}.dashboard.html"),
+        "K6_WEB_DASHBOARD_PERIOD": "1s",
+        "K6_WEB_DASHBOARD_PORT": "-1",
+        "K6_NO_USAGE_REPORT": "true",
+    }
+    command = [
+        os.environ.get("K6", str(VENV_BIN / "k6")), "run", "--summary-export", str(summary),
+        "--no-color", str(K6_DIR / run.script),
+    ]  # fmt: skip
+    say(f"{run.name}: k6 run {run.script} {' '.join(f'{k}={v}' for k, v in run.env.items())}")
+    run.status = subprocess.run(command, env=env, cwd=K6_DIR, check=False).returncode  # noqa: S603
+    if summary.exists():
+        run.summary = json.loads(summary.read_text())
+    verdict = "passed" if run.status == 0 else f"exit {run.status}"
+    say(f"{run.name}: {verdict}{'' if run.must_pass else ' (reported, not required to pass)'}")
+
+
+def level1(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
+    uncached = servers.app("uncached", CACHE_ENABLED="false")
+    cached = servers.app("cached")
+    other = servers.app("cached-2")
+    notices = 20 if smoke else 200
+    for n in range(notices):
+        servers.post(cached, "/notices", {"title": f"Notice {n}", "body": f"Body of notice {n}."})
+    reads = {"READS": "40", "VUS": "5", "THINK_MS": "5", "P95_LIMIT_MS": "0"} if smoke else {}
+    settings = {
+        "notices in PostgreSQL": str(notices),
+        **(reads or {"READS": "10000", "VUS": "200", "THINK_MS": "400"}),
+    }
+    mixed = {"SECONDS": "4", "READERS": "3", "BURST": "4"} if smoke else {}
+    return [
+        Run(
+            "uncached", "level1-notices.ts", {"BASE_URL": uncached, "VARIANT": "uncached", **reads}
+        ),
+        Run("cached", "level1-notices.ts", {"BASE_URL": cached, "VARIANT": "cached", **reads}),
+        Run(
+            "read-your-writes",
+            "level1-read-your-writes.ts",
+            {"BASE_URL": cached, "OTHER_URL": other, **mixed},
+        ),
+    ], settings
+
+
+def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
+    base = servers.app("otp")
+    env = {"USERS": "20"} if smoke else {}
+    return [Run("otp", "level2-otp.ts", {"BASE_URL": base, **env})], {
+        "users": env.get("USERS", "1000")
+    }
+
+
+def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
+    base = servers.app("coupons")
+    herd = {"USERS": "60", "VUS": "20", "QUANTITY": "10"} if smoke else {}
+    ranking = {"VUS": "10", "UPDATES": "5"} if smoke else {}
+    runs = [
+        Run(
+            f"herd-{strategy}",
+            "level3-coupons.ts",
+            {"BASE_URL": base, "STRATEGY": strategy, **herd},
+            must_pass=strategy != "naive",
+        )
+        for strategy in ("naive", "lock", "atomic")
+    ]
+    runs.append(Run("ranking", "level3-ranking.ts", {"BASE_URL": base, **ranking}))
+    settings = {
+        "claimers": herd.get("USERS", "5000"),
+        "virtual users in flight": herd.get("VUS", "1000"),
+        "coupons": herd.get("QUANTITY", "100"),
+        "ranking updates": f"{ranking.get('VUS', '200')} VUs x {ranking.get('UPDATES', '25')}",
+    }
+    return runs, settings
+
+
+LEVELS = {"1": level1, "2": level2, "3": level3}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("level", choices=[*LEVELS, "all"])
+    parser.add_argument("--smoke", action="store_true", help="tiny runs (CI)")
+    parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop what was started
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    failed: list[str] = []
+    for level in LEVELS if args.level == "all" else [args.level]:
+        report = args.reports / f"{stamp}-level{level}{'-smoke' if args.smoke else ''}"
+        report.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f"load-level{level}-"))
+        say(f"level {level}: report in {report}")
+        try:
+            with servers(work) as running:
+                runs, settings = LEVELS[level](running, args.smoke)
+                for run in runs:
+                    k6(run, report, {"ADMIN_TOKEN": running.admin_token})
+        except KeyboardInterrupt:
+            say("interrupted: everything started was stopped")
+            return 130
+        finally:
+            for log in work.glob("*.log"):
+                shutil.copy(log, report / log.name)
+            shutil.rmtree(work, ignore_errors=True)
+        load_report.write(level, report, runs, settings, smoke=args.smoke)
+        failed += [f"level {level} {run.name}" for run in runs if run.must_pass and run.status != 0]
+    if failed:
+        say("thresholds failed: " + ", ".join(failed))
+        return 1
+    say("every threshold that should pass passed")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

