@@ -70,7 +70,7 @@ export default function (): void {
   xCache.add(1, { variant: VARIANT, result: String(response.headers["X-Cache"] ?? "none") });
   check(response, {
     "a page, 200": (r) => r.status === 200,
-    "20 notices": (r) => (r.json("items") as unknown[]).length === 20,
+    "20 notices": (r) => r.status === 200 && (r.json("items") as unknown[]).length === 20,
   });
   sleep((THINK_MS / 1000) * (0.5 + Math.random()));
 }

@@ -195,14 +195,17 @@ def level1(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     for n in range(notices):
         servers.post(cached, "/notices", {"title": f"Notice {n}", "body": f"Body of notice {n}."})
     reads = {"READS": "40", "VUS": "5", "THINK_MS": "5", "P95_LIMIT_MS": "0"} if smoke else {}
-    settings = {
-        "notices in PostgreSQL": str(notices),
-        **(reads or {"READS": "10000", "VUS": "200", "THINK_MS": "400"}),
-    }
+    defaults = {"READS": "10000", "VUS": "200", "THINK_MS": "400"}
+    settings = {"notices in PostgreSQL": str(notices), **(reads or defaults)}
     mixed = {"SECONDS": "4", "READERS": "3", "BURST": "4"} if smoke else {}
     return [
+        # Without the cache the database is the bottleneck: its overload (503s past the
+        # deadline) is the result to show, not a failure of the run.
         Run(
-            "uncached", "level1-notices.ts", {"BASE_URL": uncached, "VARIANT": "uncached", **reads}
+            "uncached",
+            "level1-notices.ts",
+            {"BASE_URL": uncached, "VARIANT": "uncached", **reads},
+            must_pass=False,
         ),
         Run("cached", "level1-notices.ts", {"BASE_URL": cached, "VARIANT": "cached", **reads}),
         Run(
@@ -214,11 +217,18 @@ def level1(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
 
 
 def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
-    base = servers.app("otp")
+    # NOTE: 1,000 users at once queue for one worker on two cores shared with k6: seconds of
+    # queueing, which the default 2 s deadline would answer with 503s. This level is about
+    # correctness under concurrency, so its instance waits up to 10 s (said in the report).
+    deadline = "10"
+    base = servers.app("otp", REQUEST_DEADLINE_SECONDS=deadline)
     env = {"USERS": "20"} if smoke else {}
-    return [Run("otp", "level2-otp.ts", {"BASE_URL": base, **env})], {
-        "users": env.get("USERS", "1000")
+    settings = {
+        "users": env.get("USERS", "1000"),
+        "REQUEST_DEADLINE_SECONDS of the instance": deadline,
+        "concurrent verifications": "10 at once, by every 4th user",
     }
+    return [Run("otp", "level2-otp.ts", {"BASE_URL": base, **env})], settings
 
 
 def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
@@ -240,6 +250,7 @@ def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
         "virtual users in flight": herd.get("VUS", "1000"),
         "coupons": herd.get("QUANTITY", "100"),
         "ranking updates": f"{ranking.get('VUS', '200')} VUs x {ranking.get('UPDATES', '25')}",
+        "claimers on a 503": "retry after Retry-After, 4 attempts at most",
     }
     return runs, settings
 
