@@ -2,8 +2,9 @@
 // the code kept), the right one (200), the right one again (404: consumed). Every
 // RACE_EVERY-th user then sends a second code RACERS times at once: exactly one 200. Then 6
 // searches: the history keeps the latest 5, newest first. Every check must pass, with no 5xx.
+// All start at once; between steps a user thinks (THINK_MS, 0.5-1.5x): typing a code, reading.
 import http from "k6/http";
-import { check } from "k6";
+import { check, sleep } from "k6";
 import { Counter } from "k6/metrics";
 import { type Options } from "k6/options";
 import { baseUrl, bearer, count, member, postJson } from "./lib/api.ts";
@@ -13,6 +14,7 @@ const BASE = baseUrl();
 const USERS = count("USERS", 1000);
 const RACERS = count("RACERS", 10);
 const RACE_EVERY = count("RACE_EVERY", 4);
+const THINK_MS = count("THINK_MS", 1000);
 const TERMS = ["redis", "cache", "ttl", "lua", "sentinel", "stream"];
 
 const serverErrors = new Counter("server_errors");
@@ -39,6 +41,10 @@ export const options: Options = {
 // 401 and 404 are answers this scenario expects; k6 would count them as failures.
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 401, 404));
 
+function think(): void {
+  sleep((THINK_MS / 1000) * (0.5 + Math.random()));
+}
+
 function watch(response: { status: number }): void {
   if (response.status >= 500) {
     serverErrors.add(1);
@@ -50,6 +56,7 @@ export default function (): void {
   const first = issue(BASE, user);
   watch(first.response);
   check(first.response, { "issued, 201": (r) => r.status === 201 });
+  think();
 
   const wrong = verify(BASE, user, anotherCode(first.code), "wrong");
   watch(wrong);
@@ -57,14 +64,17 @@ export default function (): void {
     "a wrong code is 401": (r) => r.status === 401,
     "and leaves 4 attempts": (r) => r.status === 401 && member<number>(r, "attempts_left") === 4,
   });
+  think();
 
   const right = verify(BASE, user, first.code, "right");
   watch(right);
   check(right, { "the right code is 200 with a token": (r) => r.status === 200 });
+  think();
 
   const again = verify(BASE, user, first.code, "again");
   watch(again);
   check(again, { "the same code again is 404": (r) => r.status === 404 });
+  think();
 
   if (__VU % RACE_EVERY === 0) {
     race(user);
@@ -76,6 +86,7 @@ export default function (): void {
   const session = bearer(member<string>(right, "token"));
   for (const term of TERMS) {
     watch(postJson(`${BASE}/me/searches`, { term }, session, { step: "search" }));
+    think();
   }
   const history = http.get(`${BASE}/me/searches`, { headers: session, tags: { step: "history" } });
   watch(history);

@@ -222,9 +222,10 @@ def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     # correctness under concurrency, so its instance waits up to 10 s (said in the report).
     deadline = "10"
     base = servers.app("otp", REQUEST_DEADLINE_SECONDS=deadline)
-    env = {"USERS": "20"} if smoke else {}
+    env = {"USERS": "20", "THINK_MS": "10"} if smoke else {}
     settings = {
         "users": env.get("USERS", "1000"),
+        "think time between steps": f"{env.get('THINK_MS', '1000')} ms, 0.5-1.5x",
         "REQUEST_DEADLINE_SECONDS of the instance": deadline,
         "concurrent verifications": "10 at once, by every 4th user",
     }
