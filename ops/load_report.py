@@ -24,9 +24,9 @@ def metric(run: Any, name: str, stat: str = "value") -> float:
 
 
 def outcome(run: Any) -> str:
-    if run.status == 0:
-        return "passed"
-    return "FAILED" if run.must_pass else "reported"
+    if not run.must_pass:
+        return "reported"
+    return "passed" if run.status == 0 else "FAILED"
 
 
 def write(
@@ -159,7 +159,7 @@ def _level3(report: Path, runs: list[Any]) -> list[str]:
     if ranking is not None:
         lines += [
             "",
-            f"Ranking: {metric(ranking, 'http_reqs', 'count'):.0f} concurrent score updates; "
+            f"Ranking: {metric(ranking, 'iterations', 'count'):.0f} concurrent score updates; "
             f"members whose final score differs from the sum of their acknowledged deltas: "
             f"{metric(ranking, 'ranking_members_mismatched'):.0f}; outcome: {outcome(ranking)}.",
         ]
