@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         loop="uvloop",
         http=BoundedHttpToolsProtocol,  # httptools, with a cap on the header block
         lifespan="on",
+        # NOTE: off: uvicorn would take the client address from X-Forwarded-For for any peer on
+        # 127.0.0.1, so a local client could pick a new address per request and escape the
+        # per-client limits. TRUST_FORWARDED_FOR alone decides (adapters/http/clients.py).
+        proxy_headers=False,
         log_level=args.log_level,
         access_log=not args.no_access_log,
         # Server-Sent Events streams never end by themselves: give them this long on shutdown.

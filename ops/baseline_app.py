@@ -6,7 +6,7 @@ Same client settings as the service (hiredis, RESP3, a blocking pool of 64). `GE
 answers without I/O. `ops/throughput.py --baseline` serves it beside the service and stores
 the service's own page under BASELINE_KEY first.
 
-    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/uvicorn --app-dir ops \\
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/uvicorn --app-dir ops --no-proxy-headers \\
         --factory baseline_app:create_app --http httptools --loop uvloop
 """
 

@@ -100,6 +100,7 @@ def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
             *pinned(0), sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "ops"),
             "--factory", "baseline_app:create_app", "--port", str(target.port),
             "--http", "httptools", "--loop", "uvloop", "--no-access-log", "--log-level", "warning",
+            "--no-proxy-headers",  # as the service serves (composition/cli.py)
         ]  # fmt: skip
     else:
         command = [
