@@ -25,6 +25,7 @@ test: install servers lint typecheck typecheck-k6 imports pytest
 # instead of skipping tests.
 servers:
 	ops/redis.sh install
+	ops/sentinel.sh install
 	ops/postgres.sh install
 
 lint: install

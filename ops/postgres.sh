@@ -19,6 +19,7 @@ database=${PG_DATABASE:-redis_practice}
 url="postgresql+psycopg://postgres@127.0.0.1:$port/$database"
 
 say() { echo "postgres: $*" >&2; }
+. ops/apt.sh
 
 bindir() {
     if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
@@ -32,15 +33,8 @@ install() {
     if [ -n "$(bindir)" ] && [ -x "$(bindir)/initdb" ]; then
         return 0
     fi
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        say "PostgreSQL is missing; install it (Debian: sudo apt-get install postgresql)"
-        [ "${CI:-}" = true ] && return 1
-        return 0
-    fi
-    say "installing postgresql with apt-get"
-    apt-get install -y -qq postgresql >/dev/null 2>&1 \
-        || { apt-get update -qq >/dev/null && apt-get install -y -qq postgresql >/dev/null; }
-    [ -x "$(bindir)/initdb" ]
+    apt_install postgres postgresql || return 1
+    [ -x "$(bindir)/initdb" ] || [ "$(id -u)" -ne 0 ]
 }
 
 as_owner() {

@@ -7,6 +7,10 @@
 #   ops/redis.sh status    say whether it answers, and where
 #
 # The server keeps an append-only file (fsync every second) so that a restart keeps the data.
+# Memory: at most $MAXMEMORY (default 256mb) with `maxmemory-policy noeviction`, the policy of
+# ops/sentinel.sh and for the same reason: OTP codes, sessions and throttle windows carry TTLs,
+# so every `volatile-*` policy would evict exactly them first, and `allkeys-*` would drop coupon
+# claims and usage counts too. At the limit writes fail (503) and nothing stored is lost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=${REDIS_PORT:-6379}
@@ -14,20 +18,14 @@ dir=$(realpath -m "${REDIS_DIR:-var/redis}")
 pidfile="$dir/redis.pid"
 
 say() { echo "redis: $*" >&2; }
+. ops/apt.sh
 
 install() {
     if command -v redis-server >/dev/null; then
         return 0
     fi
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-        say "redis-server is missing; install it (Debian: sudo apt-get install redis-server)"
-        [ "${CI:-}" = true ] && return 1
-        return 0
-    fi
-    say "installing redis-server with apt-get"
-    apt-get install -y -qq redis-server >/dev/null 2>&1 \
-        || { apt-get update -qq >/dev/null && apt-get install -y -qq redis-server >/dev/null; }
-    command -v redis-server >/dev/null
+    apt_install redis redis-server || return 1
+    command -v redis-server >/dev/null || [ "$(id -u)" -ne 0 ]
 }
 
 answers() { redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; }
@@ -42,7 +40,8 @@ start() {
     mkdir -p "$dir"
     redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes \
         --pidfile "$pidfile" --logfile "$dir/redis.log" \
-        --appendonly yes --appendfsync everysec --save ""
+        --appendonly yes --appendfsync everysec --save "" \
+        --maxmemory "${MAXMEMORY:-256mb}" --maxmemory-policy noeviction
     for _ in $(seq 50); do
         answers && { say "started on redis://127.0.0.1:$port/0 (log: $dir/redis.log)"; return 0; }
         sleep 0.1

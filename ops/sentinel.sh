@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# A Sentinel topology on loopback for the `sentinel` profile and the chaos runs: one master, two
+# replicas, three Sentinels (quorum 2), each a local process.
+#
+#   ops/sentinel.sh install              install Debian's redis-server and redis-sentinel when
+#                                        missing (as root)
+#   ops/sentinel.sh up                   start a fresh topology (new config files, empty data),
+#                                        wait until it is healthy, print the environment to use
+#   ops/sentinel.sh down                 stop every process of it
+#   ops/sentinel.sh status               the master the Sentinels agree on, its replicas, the
+#                                        processes; exit 3 when something is down
+#   ops/sentinel.sh env                  print the environment to use (NAME=value lines)
+#   ops/sentinel.sh master               print the current master's port
+#   ops/sentinel.sh kill-master          SIGKILL the current master (as a crash would)
+#   ops/sentinel.sh pause-master SECONDS SIGSTOP the current master, SIGCONT it SECONDS later
+#                                        (a zombie master: its connections stay open)
+#   ops/sentinel.sh revive               start again every Redis that is not running (with the
+#                                        config the Sentinels rewrote: it comes back a replica)
+#   ops/sentinel.sh wait-healthy         wait until one master has two replicas and every
+#                                        Sentinel agrees (after a failover and a revive)
+#
+# Settings (environment):
+#   SENTINEL_DIR            var/sentinel      configs, data, logs, pid files
+#   REDIS_PORTS             6380,6381,6382    the first starts as master
+#   SENTINEL_PORTS          26380,26381,26382
+#   SENTINEL_SERVICE        redis-practice    the name the Sentinels monitor
+#   DOWN_AFTER_MS           1000              `down-after-milliseconds`
+#   FAILOVER_TIMEOUT_MS     10000             `failover-timeout`
+#   MIN_REPLICAS_TO_WRITE   0                 `min-replicas-to-write` (0: off)
+#   MIN_REPLICAS_MAX_LAG    1                 `min-replicas-max-lag` (seconds)
+#   MAXMEMORY               256mb             with `maxmemory-policy noeviction`
+#
+# Eviction: `noeviction`. OTP codes, sessions and throttle windows carry TTLs, so every
+# `volatile-*` policy would pick exactly them first, and `allkeys-*` would also drop coupon
+# claims and usage counts: acknowledged state must never vanish to make room. At the limit,
+# writes fail (OOM, answered 503) and nothing stored is lost; the cache's pages are small and
+# expire on their own.
+#
+# Persistence: every node keeps an append-only file (fsync every second), so a restarted node
+# has its data; replication is asynchronous: see REDIS_WAIT_REPLICAS in README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=$(realpath -m "${SENTINEL_DIR:-var/sentinel}")
+IFS=, read -r -a redis_ports <<<"${REDIS_PORTS:-6380,6381,6382}"
+IFS=, read -r -a sentinel_ports <<<"${SENTINEL_PORTS:-26380,26381,26382}"
+service=${SENTINEL_SERVICE:-redis-practice}
+down_after=${DOWN_AFTER_MS:-1000}
+failover_timeout=${FAILOVER_TIMEOUT_MS:-10000}
+min_replicas=${MIN_REPLICAS_TO_WRITE:-0}
+max_lag=${MIN_REPLICAS_MAX_LAG:-1}
+maxmemory=${MAXMEMORY:-256mb}
+
+say() { echo "sentinel: $*" >&2; }
+. ops/apt.sh
+now_ms() { date +%s%3N; }
+
+install() {
+    ops/redis.sh install
+    if command -v redis-sentinel >/dev/null; then
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ] && command -v redis-server >/dev/null; then
+        return 0 # `redis-server --sentinel` is the same program; Debian's package adds the name
+    fi
+    # NOTE: the package's own service (port 26379) is not ours: stop it if it started.
+    apt_install sentinel redis-sentinel || return 1
+    if command -v service >/dev/null; then service redis-sentinel stop >/dev/null 2>&1 || true; fi
+    command -v redis-sentinel >/dev/null || [ "$(id -u)" -ne 0 ]
+}
+
+sentinel_binary() {
+    if command -v redis-sentinel >/dev/null; then
+        echo redis-sentinel
+    else
+        echo "redis-server"
+    fi
+}
+
+cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
+answers() { cli "$1" ping | grep -q PONG; }
+pid_of() { cat "$dir/$1.pid" 2>/dev/null || true; }
+running() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+write_redis_config() { # port, master port ("" for the master)
+    local port=$1 master=$2
+    mkdir -p "$dir/redis-$port"
+    {
+        echo "bind 127.0.0.1"
+        echo "port $port"
+        echo "dir $dir/redis-$port"
+        echo "daemonize yes"
+        echo "pidfile $dir/redis-$port.pid"
+        echo "logfile $dir/redis-$port.log"
+        echo "save \"\""
+        echo "appendonly yes"
+        echo "appendfsync everysec"
+        echo "maxmemory $maxmemory"
+        echo "maxmemory-policy noeviction"
+        echo "min-replicas-to-write $min_replicas"
+        echo "min-replicas-max-lag $max_lag"
+        echo "replica-serve-stale-data yes"
+        if [ -n "$master" ]; then echo "replicaof 127.0.0.1 $master"; fi
+    } >"$dir/redis-$port.conf"
+}
+
+write_sentinel_config() { # port, master port
+    local port=$1 master=$2
+    {
+        echo "bind 127.0.0.1"
+        echo "port $port"
+        echo "dir $dir"
+        echo "daemonize yes"
+        echo "pidfile $dir/sentinel-$port.pid"
+        echo "logfile $dir/sentinel-$port.log"
+        echo "sentinel resolve-hostnames no"
+        echo "sentinel monitor $service 127.0.0.1 $master 2"
+        echo "sentinel down-after-milliseconds $service $down_after"
+        echo "sentinel failover-timeout $service $failover_timeout"
+        echo "sentinel parallel-syncs $service 1"
+    } >"$dir/sentinel-$port.conf"
+}
+
+start_redis() { redis-server "$dir/redis-$1.conf"; }
+start_sentinel() { "$(sentinel_binary)" "$dir/sentinel-$1.conf" --sentinel; }
+
+master_port() { # the master the first answering Sentinel names
+    local port answer
+    for port in "${sentinel_ports[@]}"; do
+        answer=$(cli "$port" sentinel get-master-addr-by-name "$service" | tail -n 1)
+        if [ -n "$answer" ]; then
+            echo "$answer"
+            return 0
+        fi
+    done
+    return 1
+}
+
+healthy() { # every Sentinel: the same master, up, with 2 replicas up and 2 other Sentinels
+    local port master="" seen info
+    for port in "${sentinel_ports[@]}"; do
+        seen=$(cli "$port" sentinel get-master-addr-by-name "$service" | tail -n 1)
+        [ -n "$seen" ] || return 1
+        [ -z "$master" ] && master=$seen
+        [ "$seen" = "$master" ] || return 1
+        info=$(cli "$port" sentinel master "$service" | paste - - | tr '\t' '=')
+        echo "$info" | grep -qx 'flags=master' || return 1
+        echo "$info" | grep -qx "num-slaves=$(( ${#redis_ports[@]} - 1 ))" || return 1
+        echo "$info" | grep -qx "num-other-sentinels=$(( ${#sentinel_ports[@]} - 1 ))" || return 1
+    done
+    # replicas the master itself counts as online (Sentinel may remember dead ones)
+    [ "$(cli "$master" info replication | tr -d '\r' | grep -c '^slave[0-9]*:.*state=online')" \
+        -eq $(( ${#redis_ports[@]} - 1 )) ]
+}
+
+wait_healthy() {
+    local timeout_s=${1:-30} started
+    started=$(now_ms)
+    until healthy; do
+        if [ $(( $(now_ms) - started )) -gt $(( timeout_s * 1000 )) ]; then
+            say "not healthy after ${timeout_s} s"
+            status >&2 || true
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+print_env() {
+    local list="" port
+    for port in "${sentinel_ports[@]}"; do list="${list:+$list,}127.0.0.1:$port"; done
+    echo "APP_PROFILE=sentinel"
+    echo "REDIS_SENTINELS=$list"
+    echo "REDIS_SENTINEL_SERVICE=$service"
+}
+
+up() {
+    install
+    command -v redis-server >/dev/null || { say "cannot start: redis-server is not installed"; exit 1; }
+    down 2>/dev/null || true
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    local master=${redis_ports[0]} port
+    for port in "${redis_ports[@]}"; do
+        if [ "$port" = "$master" ]; then write_redis_config "$port" ""; else write_redis_config "$port" "$master"; fi
+        start_redis "$port"
+    done
+    for port in "${sentinel_ports[@]}"; do
+        write_sentinel_config "$port" "$master"
+        start_sentinel "$port"
+    done
+    wait_healthy 30
+    say "up: master 127.0.0.1:$master, replicas on ${redis_ports[*]:1}, sentinels on ${sentinel_ports[*]} (down-after ${down_after} ms, min-replicas-to-write $min_replicas; files in $dir)"
+    print_env
+}
+
+stop_pid() { # name: TERM, then KILL after 5 s
+    local pid
+    pid=$(pid_of "$1")
+    [ -n "$pid" ] || return 0
+    kill -CONT "$pid" 2>/dev/null || true # a paused process cannot handle TERM
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+down() {
+    local port
+    for port in "${sentinel_ports[@]}"; do stop_pid "sentinel-$port"; done
+    for port in "${redis_ports[@]}"; do stop_pid "redis-$port"; done
+    say "down (files kept in $dir until the next up)"
+}
+
+status() {
+    local port bad=0 master
+    if master=$(master_port); then
+        say "master: 127.0.0.1:$master"
+        cli "$master" info replication | tr -d '\r' | grep -E '^(role|connected_slaves|slave[0-9]+):' >&2 || true
+    else
+        say "no Sentinel answers"
+        bad=1
+    fi
+    for port in "${redis_ports[@]}"; do
+        if answers "$port"; then say "redis 127.0.0.1:$port answers"; else say "redis 127.0.0.1:$port DOWN"; bad=1; fi
+    done
+    for port in "${sentinel_ports[@]}"; do
+        if answers "$port"; then say "sentinel 127.0.0.1:$port answers"; else say "sentinel 127.0.0.1:$port DOWN"; bad=1; fi
+    done
+    [ "$bad" -eq 0 ] && healthy && say "healthy" && return 0
+    return 3
+}
+
+kill_master() {
+    local master pid
+    master=$(master_port) || { say "no Sentinel answers"; exit 1; }
+    pid=$(pid_of "redis-$master")
+    [ -n "$pid" ] || { say "no pid file for 127.0.0.1:$master"; exit 1; }
+    kill -9 "$pid"
+    echo "KILLED_MASTER=$master"
+    echo "KILLED_AT_MS=$(now_ms)"
+    say "killed the master 127.0.0.1:$master (pid $pid) with SIGKILL"
+}
+
+pause_master() {
+    local seconds=$1 master pid
+    master=$(master_port) || { say "no Sentinel answers"; exit 1; }
+    pid=$(pid_of "redis-$master")
+    [ -n "$pid" ] || { say "no pid file for 127.0.0.1:$master"; exit 1; }
+    trap 'kill -CONT "$pid" 2>/dev/null || true' EXIT # never leave it stopped
+    kill -STOP "$pid"
+    echo "PAUSED_MASTER=$master"
+    echo "PAUSED_AT_MS=$(now_ms)"
+    say "paused the master 127.0.0.1:$master (pid $pid) for $seconds s"
+    sleep "$seconds"
+    kill -CONT "$pid"
+    echo "RESUMED_AT_MS=$(now_ms)"
+    say "resumed 127.0.0.1:$master"
+}
+
+revive() {
+    local port
+    for port in "${redis_ports[@]}"; do
+        if ! running "redis-$port"; then
+            start_redis "$port"
+            say "started 127.0.0.1:$port again"
+        fi
+    done
+}
+
+case "${1:-}" in
+    install) install ;;
+    up) up ;;
+    down) down ;;
+    status) status ;;
+    env) print_env ;;
+    master) master_port ;;
+    kill-master) kill_master ;;
+    pause-master)
+        [[ "${2:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "usage: $0 pause-master SECONDS" >&2; exit 2; }
+        pause_master "$2" ;;
+    revive) revive ;;
+    wait-healthy) wait_healthy "${2:-30}" ;;
+    *) echo "usage: $0 install|up|down|status|env|master|kill-master|pause-master SECONDS|revive|wait-healthy [SECONDS]" >&2; exit 2 ;;
+esac
