@@ -1,53 +1,93 @@
-"""Fan-out of bus messages to the subscriptions of this process, shared by every event bus."""
+"""Fan-out of a channel's events to the subscriptions of this process, shared by every event
+bus: each subscription delivers in id order, each event once, and reports a gap when it
+cannot."""
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Final
 
-from domain.model.events import BusMessage
+from domain.model.events import ChannelEvent, EventId, HistoryGap
 from ports.errors import SubscriptionClosed
-from ports.event_bus import Subscription
+from ports.event_bus import HISTORY_SIZE, Subscription
 
 log = logging.getLogger(__name__)
 
-QUEUE_LIMIT: Final = 1000
-"""Messages a subscriber may lag behind before it loses new ones (Redis drops such a client)."""
+QUEUE_LIMIT: Final = HISTORY_SIZE
+"""Events a subscriber may lag behind; past that it gets a `HistoryGap` instead of them."""
 
 _CLOSED: Final = object()
 
+Delivery = ChannelEvent | HistoryGap
+
 
 class QueuedSubscription(Subscription):
-    """A bounded queue of one channel's messages for one subscriber."""
+    """A bounded queue of one channel's events for one subscriber.
 
-    def __init__(self, channel: str) -> None:
+    `position` is the newest event it was given (or where it started): an event at or before
+    it is a duplicate (from a replay overlapping live delivery) and is dropped. While `held`
+    (entering, until the history it asked for is read), live events wait aside and come after
+    that history.
+    """
+
+    def __init__(self, channel: str, position: EventId) -> None:
         self.channel = channel
-        self._queue: asyncio.Queue[BusMessage | object] = asyncio.Queue(QUEUE_LIMIT)
+        self.position = position
+        self._queue: asyncio.Queue[Delivery | object] = asyncio.Queue(QUEUE_LIMIT + 1)
+        self._held: list[Delivery] | None = []
 
-    async def receive(self, timeout_seconds: float) -> BusMessage | None:
+    async def receive(self, timeout_seconds: float) -> Delivery | None:
         try:
             item = await asyncio.wait_for(self._queue.get(), timeout_seconds)
         except TimeoutError:
             return None
-        if isinstance(item, BusMessage):
+        if isinstance(item, ChannelEvent | HistoryGap):
             return item
         self._queue.put_nowait(_CLOSED)  # stay closed for any later receive
         raise SubscriptionClosed("the event bus is closed")
 
-    def deliver(self, message: BusMessage) -> None:
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
-            log.warning("a subscriber of %r is too slow: message dropped", self.channel)
+    def catch_up(self, history: Iterable[ChannelEvent] | HistoryGap) -> None:
+        """Deliver `history` (the events after `position`, or the gap instead), then what was
+        held meanwhile, and go live."""
+        held, self._held = self._held or [], None
+        if isinstance(history, HistoryGap):
+            self.deliver(history)
+        else:
+            for event in history:
+                self.deliver(event)
+        for delivery in held:
+            self.deliver(delivery)
+
+    def deliver(self, delivery: Delivery) -> None:
+        if self._held is not None:
+            self._held.append(delivery)
+            return
+        if isinstance(delivery, HistoryGap):
+            self.position = delivery.latest or EventId.ORIGIN
+        elif delivery.id <= self.position:
+            return  # had it already
+        else:
+            self.position = delivery.id
+        if self._queue.qsize() >= QUEUE_LIMIT:
+            log.warning("a subscriber of %r lags %d events behind: gap", self.channel, QUEUE_LIMIT)
+            self._drain()
+            delivery = HistoryGap(self.position)
+        self._queue.put_nowait(delivery)
+
+    @property
+    def held(self) -> bool:
+        return self._held is not None
 
     def close(self) -> None:
         """Mark the end; make room if needed, the mark must get through even a full queue."""
-        while True:
-            try:
-                self._queue.put_nowait(_CLOSED)
-            except asyncio.QueueFull:
-                self._queue.get_nowait()
-            else:
-                return
+        self._held = None
+        if self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(_CLOSED)
+
+    def _drain(self) -> None:
+        while not self._queue.empty():
+            self._queue.get_nowait()
 
 
 class Fanout:
@@ -57,9 +97,9 @@ class Fanout:
         self._channels: dict[str, set[QueuedSubscription]] = {}
         self.closed = False
 
-    def add(self, channel: str) -> tuple[QueuedSubscription, bool]:
-        """A new subscription, and whether it is the channel's first here."""
-        subscription = QueuedSubscription(channel)
+    def add(self, channel: str, position: EventId) -> tuple[QueuedSubscription, bool]:
+        """A new subscription, held, from `position`; and whether it is the channel's first."""
+        subscription = QueuedSubscription(channel, position)
         if self.closed:
             subscription.close()
         subscribers = self._channels.setdefault(channel, set())
@@ -80,9 +120,20 @@ class Fanout:
         """How many subscriptions this process holds, all channels together."""
         return sum(len(subscribers) for subscribers in self._channels.values())
 
-    def deliver(self, message: BusMessage) -> None:
-        for subscription in self._channels.get(message.channel, ()):
-            subscription.deliver(message)
+    @property
+    def channels(self) -> list[str]:
+        return list(self._channels)
+
+    def position(self, channel: str) -> EventId | None:
+        """Where a catch-up of the channel starts: the oldest position of its live
+        subscriptions (one still entering reads its own history), None without any."""
+        subscribers = self._channels.get(channel, ())
+        live = [subscription.position for subscription in subscribers if not subscription.held]
+        return min(live, default=None)
+
+    def deliver(self, channel: str, delivery: Delivery) -> None:
+        for subscription in list(self._channels.get(channel, ())):
+            subscription.deliver(delivery)
 
     def close(self) -> None:
         self.closed = True

@@ -9,6 +9,7 @@ import random
 from collections.abc import Callable
 
 from dependency_injector import containers, providers
+from redis.asyncio import Redis
 
 from adapters.announcer import BusAnnouncer
 from adapters.http.app import HttpOptions, UseCases, create_http_app
@@ -29,7 +30,14 @@ from adapters.prometheus.metrics import Metrics
 from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.prometheus.telemetry import PrometheusTelemetry
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import RedisConnector, connect
+from adapters.redis.client import (
+    Durability,
+    RedisConnector,
+    SentinelMaster,
+    Timing,
+    connect,
+    connect_via_sentinel,
+)
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
@@ -45,7 +53,7 @@ from adapters.sql.notice_repository import SqlNoticeRepository
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends
-from composition.settings import Settings
+from composition.settings import Profile, Settings
 from domain.model.otp import CodeDigester
 from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
 from domain.usecases.events import FollowChannel, PublishEvent
@@ -82,7 +90,7 @@ class MemoryAdapters(_ProfileAdapters):
     ranking = providers.Singleton(InMemoryRanking, _ProfileAdapters.clock)
     coupons = providers.Singleton(InMemoryCouponLedger)
     lock = providers.Singleton(InMemoryLock, _ProfileAdapters.clock)
-    bus = providers.Singleton(InMemoryEventBus)
+    bus = providers.Singleton(InMemoryEventBus, _ProfileAdapters.clock)
     usage = providers.Singleton(InMemoryUsageLog, _ProfileAdapters.clock)
     probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
     closeables = providers.List(bus)
@@ -102,8 +110,25 @@ def _half(seconds: float) -> float:
     return seconds / 2
 
 
+def _redis_client(settings: Settings) -> Redis | SentinelMaster:
+    """One Redis at `REDIS_URL`, or (the `sentinel` profile) whichever the Sentinels name."""
+    deadline = settings.request_deadline_seconds
+    if settings.profile is Profile.SENTINEL:
+        return connect_via_sentinel(
+            settings.redis_sentinels, settings.redis_sentinel_service, deadline_seconds=deadline
+        )
+    return connect(settings.redis_url, deadline_seconds=deadline)
+
+
+def _durability(settings: Settings) -> Durability:
+    return Durability(
+        replicas=settings.redis_wait_replicas,
+        timeout_ms=Timing.within(settings.request_deadline_seconds).wait_timeout_ms,
+    )
+
+
 class RedisAdapters(_ProfileAdapters):
-    """The `redis` profile: one Redis at `REDIS_URL` for everything but notices, which live in
+    """The `redis` and `sentinel` profiles: Redis for everything but notices, which live in
     the SQL database at `DATABASE_URL`."""
 
     _deadline = _ProfileAdapters.settings.provided.request_deadline_seconds
@@ -121,13 +146,12 @@ class RedisAdapters(_ProfileAdapters):
         ),
         _ProfileAdapters.metrics,
     )
-    client = providers.Singleton(
-        connect, _ProfileAdapters.settings.provided.redis_url, deadline_seconds=_deadline
-    )
+    client = providers.Singleton(_redis_client, _ProfileAdapters.settings)
     connector = providers.Singleton(
         RedisConnector,
         client,
         on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "redis"),
+        durability=providers.Callable(_durability, _ProfileAdapters.settings),
     )
     cache = providers.Singleton(RedisCache, connector)
     tokens = providers.Singleton(RedisTokenStore, connector)

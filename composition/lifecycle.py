@@ -37,7 +37,7 @@ class Backends:
         log.info("backends: %d to close on shutdown", len(self._closeables))
         # NOTE: what was built so far (modules, adapters, the app) lives as long as the process.
         # Frozen, the collector's full passes stop walking its ~120,000 objects again and
-        # again under load (measured: ops/throughput.py, README "Hot path").
+        # again under load (measured with ops/throughput.py).
         gc.freeze()
 
     async def shutdown(self) -> None:

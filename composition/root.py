@@ -63,6 +63,7 @@ def assemble(
     profiles: dict[Profile, type[MemoryAdapters | RedisAdapters]] = {
         Profile.MEMORY: MemoryAdapters,
         Profile.REDIS: RedisAdapters,
+        Profile.SENTINEL: RedisAdapters,
     }
     adapters = profiles[settings.profile](
         clock=container.clock, metrics=container.metrics, settings=container.settings

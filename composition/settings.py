@@ -1,5 +1,6 @@
 """Settings from the environment; a bad value stops the process at start with one clear line."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,7 @@ class Profile(StrEnum):
 
     MEMORY = "memory"
     REDIS = "redis"
+    SENTINEL = "sentinel"
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -27,7 +29,9 @@ E = TypeVar("E", bound=StrEnum)
 _TRUE: Final = frozenset({"1", "true", "yes", "on"})
 _FALSE: Final = frozenset({"0", "false", "no", "off"})
 MIN_SECRET_LENGTH: Final = 16
+_NAME: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 DEFAULT_DATABASE_URL: Final = "sqlite:///var/redis-practice.sqlite3"
+DEFAULT_SENTINEL_SERVICE: Final = "redis-practice"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +40,11 @@ class Settings:
 
     profile: Profile = Profile.MEMORY
     redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    """Where the Sentinels listen (the `sentinel` profile requires at least one)."""
+    redis_sentinel_service: str = DEFAULT_SENTINEL_SERVICE
+    redis_wait_replicas: int = 0
+    """Replicas an acknowledged write waits for (`WAIT`) before the client hears 2xx."""
     database_url: str = DEFAULT_DATABASE_URL
     migrate: bool = False
     """Migrate a PostgreSQL schema on start (`serve --migrate`); SQLite always is."""
@@ -63,9 +72,18 @@ class Settings:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
         env = _Environment(environ)
+        profile = env.choice("APP_PROFILE", Profile, Profile.MEMORY)
+        sentinels = env.addresses("REDIS_SENTINELS")
+        if profile is Profile.SENTINEL and not sentinels:
+            raise SettingsError(
+                "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
+            )
         return cls(
-            profile=env.choice("APP_PROFILE", Profile, Profile.MEMORY),
+            profile=profile,
             redis_url=env.url("REDIS_URL", "redis://127.0.0.1:6379/0", {"redis", "rediss", "unix"}),
+            redis_sentinels=sentinels,
+            redis_sentinel_service=env.name("REDIS_SENTINEL_SERVICE", DEFAULT_SENTINEL_SERVICE),
+            redis_wait_replicas=env.integer("REDIS_WAIT_REPLICAS", 0, minimum=0, maximum=16),
             database_url=env.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
             admin_token=env.secret("ADMIN_TOKEN"),
             cache_enabled=env.flag("CACHE_ENABLED", default=True),
@@ -157,6 +175,32 @@ class _Environment:
             expected = ", ".join(f"{scheme}://" for scheme in sorted(schemes))
             # NOTE: the URL may hold a password: name the variable, not the value.
             raise SettingsError(f"{name} must be a URL starting with one of: {expected}")
+        return raw
+
+    def addresses(self, name: str) -> tuple[tuple[str, int], ...]:
+        """`host:port[,host:port...]`; a host may be an `[IPv6]` literal."""
+        raw = self._raw(name)
+        if raw is None:
+            return ()
+        addresses = []
+        for item in raw.split(","):
+            host, _, port = item.strip().rpartition(":")
+            host = host.removeprefix("[").removesuffix("]")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
+                raise SettingsError(
+                    f"{name} must be host:port[,host:port...], got {item.strip()[:60]!r}"
+                )
+            addresses.append((host, int(port)))
+        return tuple(addresses)
+
+    def name(self, name: str, default: str) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        if not _NAME.fullmatch(raw):
+            raise SettingsError(
+                f"{name} must be 1-64 letters, digits, '.', '_' or '-', got {raw[:70]!r}"
+            )
         return raw
 
     def database_url(self, name: str, default: str) -> str:

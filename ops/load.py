@@ -139,20 +139,26 @@ def servers(work: Path) -> Iterator[Servers]:
         redis_env = {**os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")}
         _run([str(ROOT / "ops/redis.sh"), "start"], redis_env)
         stack.callback(_run, [str(ROOT / "ops/redis.sh"), "stop"], redis_env)
-        pg_env = {**os.environ, "PG_PORT": str(pg_port), "PG_DIR": str(work / "postgres")}
-        database_url = _run([str(ROOT / "ops/postgres.sh"), "start"], pg_env).split("=", 1)[1]
-        stack.callback(_run, [str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
-        _run(
-            [str(VENV_BIN / "redis-practice"), "db", "upgrade"],
-            {**os.environ, "DATABASE_URL": database_url},
-        )
         yield Servers(
             redis_url=f"redis://127.0.0.1:{redis_port}/0",
-            database_url=database_url,
+            database_url=postgres(work, pg_port, stack),
             admin_token=secrets.token_urlsafe(24),
             work=work,
             stack=stack,
         )
+
+
+def postgres(work: Path, port: int, stack: ExitStack) -> str:
+    """A throwaway PostgreSQL on `port`, data under `work`, migrated, stopped with `stack`;
+    its DATABASE_URL."""
+    pg_env = {**os.environ, "PG_PORT": str(port), "PG_DIR": str(work / "postgres")}
+    database_url = _run([str(ROOT / "ops/postgres.sh"), "start"], pg_env).split("=", 1)[1]
+    stack.callback(_run, [str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
+    _run(
+        [str(VENV_BIN / "redis-practice"), "db", "upgrade"],
+        {**os.environ, "DATABASE_URL": database_url},
+    )
+    return database_url
 
 
 def _run(command: list[str], env: dict[str, str]) -> str:

@@ -8,6 +8,7 @@ from adapters.sql.migrations import upgrade
 from tests.support.clock import ManualClock
 from tests.support.postgres_server import PostgresServer, running_postgres
 from tests.support.redis_server import RedisServer, running_redis
+from tests.support.sentinel_topology import SentinelTopology, running_topology
 
 
 @pytest.fixture
@@ -20,6 +21,14 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """One real redis-server for the session (tests empty it first)."""
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def sentinel_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelTopology]:
+    """One Sentinel topology for the session (tests empty it first; a test that fails the
+    master over heals it before it ends)."""
+    with running_topology(tmp_path_factory.mktemp("sentinel")) as topology:
+        yield topology
 
 
 @pytest.fixture(scope="session")

@@ -193,7 +193,9 @@ class _Endpoints:
         validated = {name: t for name, t in route.params.items() if t is not Id}
         status = operation.reply.status
         # NOTE: /healthz and the like have nothing to check: skip the checking altogether.
-        checks = bool(operation.auth or validated or operation.query or operation.body)
+        checks = bool(
+            operation.auth or validated or operation.query or operation.headers or operation.body
+        )
         needs_await = bool(operation.auth or operation.body)  # a token to look up, a body to read
 
         template = route.path
@@ -245,13 +247,23 @@ class _Endpoints:
         params: dict[str, Any],
         body_errors: list[FieldError],
     ) -> dict[str, Any]:
-        """The path and query as declared; 422 listing every rule they break, then the body's
-        `body_errors`."""
+        """The path, query and headers as declared; 422 listing every rule they break, then the
+        body's `body_errors`."""
         errors = path_errors(params, validated) if validated else []
         if operation.query is not None:
             try:
                 query = req.params if req.query_string else {}
                 params["query"] = decode_query(query, operation.query)
+            except HttpProblem as problem:
+                errors.extend(_field_errors(problem))
+        if operation.headers is not None:
+            given = {
+                name: value
+                for field in msgspec.structs.fields(operation.headers)
+                if (value := req.get_header(name := field.encode_name)) is not None
+            }
+            try:
+                params["headers"] = decode_query(given, operation.headers)
             except HttpProblem as problem:
                 errors.extend(_field_errors(problem))
         if errors or body_errors:

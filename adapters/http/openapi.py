@@ -97,17 +97,18 @@ def _operation(route: Route, operation: Operation) -> Json:
         {"name": name, "in": "path", "required": True, "schema": msgspec.json.schema(declared)}
         for name, declared in route.params.items()
     ]
-    if operation.query is not None:
-        parameters += [
-            {
-                "name": field.encode_name,
-                "in": "query",
-                "required": field.required,
-                "schema": msgspec.json.schema(field.type)
-                | ({} if field.required else {"default": field.default}),
-            }
-            for field in msgspec.structs.fields(operation.query)
-        ]
+    for place, declared in (("query", operation.query), ("header", operation.headers)):
+        if declared is not None:
+            parameters += [
+                {
+                    "name": field.encode_name,
+                    "in": place,
+                    "required": field.required,
+                    "schema": msgspec.json.schema(field.type)
+                    | ({} if field.required else {"default": field.default}),
+                }
+                for field in msgspec.structs.fields(declared)
+            ]
     if parameters:
         document["parameters"] = parameters
     if operation.body is not None:
@@ -123,7 +124,10 @@ def _reply(reply: Reply) -> Json:
         schema = _ref(reply.body) if reply.body is not None else {"type": "object"}
         response["content"] = {reply.media_type: {"schema": schema}}
     elif reply.media_type is not None:
-        response["content"] = {reply.media_type: {"schema": {"type": "string"}}}
+        # NOTE: for a stream (`text/event-stream`), `body` is one event (OpenAPI 3.2 calls it
+        # `itemSchema`; 3.1 tools such as Schemathesis read `schema` so).
+        schema = _ref(reply.body) if reply.body is not None else {"type": "string"}
+        response["content"] = {reply.media_type: {"schema": schema}}
     if reply.headers:
         response["headers"] = {name: _header(name) for name in reply.headers}
     return response

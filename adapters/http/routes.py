@@ -74,6 +74,9 @@ class Operation:
     reply: Reply
     body: type[msgspec.Struct] | None = None
     query: type[msgspec.Struct] | None = None
+    headers: type[msgspec.Struct] | None = None
+    """Request headers the handler reads, declared like a query (each field's name is the
+    header's); handed to it as `headers`."""
     auth: Auth | None = None
     refusals: tuple[int, ...] = ()
     """Domain outcomes besides success: 401 (a wrong code), 404, 409, 410, 429."""
@@ -322,11 +325,15 @@ ROUTES: Final = (
                 summary="Follow a channel as Server-Sent Events",
                 reply=Reply(
                     status=200,
-                    description="`event: <type>` and `data: <json>` per message; a comment "
-                    "line as keep-alive",
+                    description="`retry:` first; then `id: <id>`, `event: <type>` and "
+                    "`data: <json>` per message (with `Last-Event-ID`, first the kept messages "
+                    "after it, or `event: reset` if they are gone); a comment line as "
+                    "keep-alive",
+                    body=events.StreamEvent,
                     media_type="text/event-stream",
                 ),
                 query=events.StreamQuery,
+                headers=events.StreamHeaders,
             ),
             Operation(
                 method="POST",

@@ -1,33 +1,84 @@
-"""In-memory `EventBus`: publishing fans out to this process's subscriptions."""
+"""In-memory `EventBus`: publishing fans out to this process's subscriptions; each channel keeps
+its newest events for replay."""
 
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from adapters.fanout import Fanout
 from adapters.inmemory.round_trip import round_trip
-from domain.model.events import BusMessage
-from ports.event_bus import EventBus, Subscription
+from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
+from ports.clock import Clock
+from ports.event_bus import HISTORY_SIZE, EventBus, Subscription
+
+
+class _History:
+    """A channel's newest events, and the newest one dropped (the same rules as
+    `adapters/redis/lua/event_replay.lua`)."""
+
+    def __init__(self, size: int) -> None:
+        self._events: deque[ChannelEvent] = deque()
+        self._size = size
+        self._dropped: EventId | None = None
+
+    @property
+    def latest(self) -> EventId | None:
+        return self._events[-1].id if self._events else None
+
+    def next_id(self, millis: int) -> EventId:
+        """Like Redis Stream ids: the time in ms, and a sequence within the same ms."""
+        latest = self.latest or self._dropped or EventId.ORIGIN
+        if millis > latest.millis:
+            return EventId(millis, 0)
+        return EventId(latest.millis, latest.sequence + 1)
+
+    def append(self, event: ChannelEvent) -> None:
+        self._events.append(event)
+        while len(self._events) > self._size:
+            self._dropped = self._events.popleft().id
+
+    def after(self, start: EventId) -> list[ChannelEvent] | HistoryGap:
+        """The events after `start`; a gap if some of them were dropped, or if `start` is not
+        an id this history could have given."""
+        latest = self.latest
+        dropped = self._dropped is not None and self._dropped > start
+        unknown = start > (latest or EventId.ORIGIN)
+        if dropped or unknown:
+            return HistoryGap(latest)
+        return [event for event in self._events if event.id > start]
 
 
 class InMemoryEventBus(EventBus):
     """Delivers within this process only: instances do not hear each other (use Redis for that)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock, *, history_size: int = HISTORY_SIZE) -> None:
+        self._clock = clock
+        self._history_size = history_size
         self._fanout = Fanout()
+        self._histories: dict[str, _History] = {}
 
     @property
     def subscribers(self) -> int:
         """Subscriptions held in this process (for metrics and tests; not part of the port)."""
         return self._fanout.subscribers
 
-    async def publish(self, message: BusMessage) -> None:
+    async def publish(self, message: BusMessage) -> EventId:
         await round_trip()
-        self._fanout.deliver(message)
+        history = self._history(message.channel)
+        event = ChannelEvent(history.next_id(int(self._clock.timestamp() * 1000)), message)
+        history.append(event)
+        self._fanout.deliver(message.channel, event)
+        return event.id
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, channel: str, *, after: EventId | None = None
+    ) -> AsyncIterator[Subscription]:
         await round_trip()
-        subscription, _ = self._fanout.add(channel)
+        history = self._history(channel)
+        start = after if after is not None else history.latest or EventId.ORIGIN
+        subscription, _ = self._fanout.add(channel, start)
+        subscription.catch_up(history.after(start))  # nothing awaited since: nothing held
         try:
             yield subscription
         finally:
@@ -35,3 +86,9 @@ class InMemoryEventBus(EventBus):
 
     async def close(self) -> None:
         self._fanout.close()
+
+    def _history(self, channel: str) -> _History:
+        history = self._histories.get(channel)
+        if history is None:
+            history = self._histories[channel] = _History(self._history_size)
+        return history

@@ -2,16 +2,22 @@
 scripts, and the translation of `redis.exceptions` into `ports.errors`."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 from redis import exceptions
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.backoff import (
+    AbstractBackoff,
+    EqualJitterBackoff,
+    ExponentialWithJitterBackoff,
+    NoBackoff,
+)
 from redis.commands.core import AsyncScript
 
 from ports.errors import BackendTimeout, BackendUnavailable
@@ -40,48 +46,141 @@ class Timing:
     retries: int
     backoff_base: float
     backoff_cap: float
+    equal_jitter: bool = False
+    """Equal jitter (half the delay fixed, half random) instead of full jitter: a retry
+    through a failover should not come back almost at once, when nothing has changed yet."""
 
     @classmethod
     def within(cls, deadline_seconds: float) -> "Timing":
-        # With a 2 s deadline: a dead server costs 3 x 0.4 + 2 x 0.1 = 1.4 s at worst.
+        """One Redis: a dead server costs 3 x 0.4 + 2 x 0.1 = 1.4 s at worst (2 s deadline)."""
         return cls(
             pool_timeout=deadline_seconds * 0.75,
             connect_timeout=deadline_seconds / 5,
             socket_timeout=deadline_seconds / 5,
             retries=2,
-            backoff_base=0.01,
+            backoff_base=deadline_seconds / 200,
             backoff_cap=deadline_seconds / 20,
         )
+
+    @classmethod
+    def across_failover(cls, deadline_seconds: float) -> "Timing":
+        """Behind Sentinel: a dead master refuses connections at once, and a new one is
+        promoted 1.5 to 2.5 s later. A command keeps trying (asking the Sentinels for the
+        master each time) through three quarters of the deadline: 0.1 + 0.2 + 4 x 0.3 s of
+        backoff at most with a 2 s deadline, so a request that arrives late in a failover is
+        served by the new master instead of failing."""
+        return cls(
+            pool_timeout=deadline_seconds * 0.75,
+            connect_timeout=deadline_seconds / 5,
+            socket_timeout=deadline_seconds / 5,
+            retries=6,
+            backoff_base=deadline_seconds / 40,
+            backoff_cap=deadline_seconds * 0.15,
+            equal_jitter=True,
+        )
+
+    @property
+    def backoff(self) -> AbstractBackoff:
+        kind = EqualJitterBackoff if self.equal_jitter else ExponentialWithJitterBackoff
+        return kind(base=self.backoff_base, cap=self.backoff_cap)
+
+    @property
+    def wait_timeout_ms(self) -> int:
+        """How long `WAIT` may block: well inside the socket timeout, or the client would give
+        up on the reply and retry the write."""
+        return max(1, int(self.socket_timeout * 1000 / 2))
+
+    def pool_options(self, max_connections: int) -> dict[str, Any]:
+        return {
+            "max_connections": max_connections,
+            "timeout": self.pool_timeout,
+            "socket_connect_timeout": self.connect_timeout,
+            "socket_timeout": self.socket_timeout,
+            "socket_keepalive": True,
+            "retry": Retry(self.backoff, self.retries),
+            "protocol": 3,
+        }
 
 
 def connect(url: str, *, deadline_seconds: float, max_connections: int = MAX_CONNECTIONS) -> Redis:
     """A client for `url` on a bounded, blocking pool. No I/O until the first command."""
     timing = Timing.within(deadline_seconds)
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=max_connections,
-        timeout=timing.pool_timeout,
-        socket_connect_timeout=timing.connect_timeout,
-        socket_timeout=timing.socket_timeout,
-        socket_keepalive=True,
-        retry=Retry(
-            ExponentialWithJitterBackoff(base=timing.backoff_base, cap=timing.backoff_cap),
-            timing.retries,
-        ),
-        protocol=3,
-    )
+    pool = BlockingConnectionPool.from_url(url, **timing.pool_options(max_connections))
     return Redis.from_pool(pool)  # the client owns the pool: aclose() also disconnects it
 
 
-class RedisConnector:
-    """What every Redis adapter of one process shares: the client, the scripts, and one place
-    where client errors become port errors (counted by kind through `on_error`)."""
+class BlockingSentinelConnectionPool(SentinelConnectionPool, BlockingConnectionPool):
+    """redis-py's Sentinel pool (ask the Sentinels for the master on every new connection; a
+    `READONLY` reply from a demoted master drops the connection and retries) with the
+    blocking pool's bound: past `max_connections`, wait for one instead of failing."""
 
-    def __init__(self, client: Redis, *, on_error: Callable[[str], None] | None = None) -> None:
-        self.client = client
+
+@dataclass(frozen=True, slots=True)
+class SentinelMaster:
+    """The master's client, and the Sentinel clients it asks (both closed with it)."""
+
+    client: Redis
+    sentinel: Sentinel
+
+
+def connect_via_sentinel(
+    sentinels: Sequence[tuple[str, int]],
+    service: str,
+    *,
+    deadline_seconds: float,
+    max_connections: int = MAX_CONNECTIONS,
+) -> SentinelMaster:
+    """A client of whichever server the Sentinels name master of `service`, on a bounded,
+    blocking pool, retrying through a failover (`Timing.across_failover`). No I/O yet."""
+    timing = Timing.across_failover(deadline_seconds)
+    quick = min(timing.socket_timeout, 0.25)  # a Sentinel answers at once, or is gone
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(sentinels),
+        sentinel_kwargs={
+            "socket_timeout": quick,
+            "socket_connect_timeout": quick,
+            "retry": Retry(NoBackoff(), 0),  # the next Sentinel is the retry
+        },
+    )
+    client = sentinel.master_for(
+        service,
+        connection_pool_class=BlockingSentinelConnectionPool,
+        **timing.pool_options(max_connections),
+    )
+    return SentinelMaster(client, sentinel)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Durability:
+    """What an acknowledged write waits for: `replicas` replicas holding it (`WAIT`), at most
+    `timeout_ms`. 0 replicas: the master's acknowledgement is enough (asynchronous
+    replication: a failover may lose the newest writes)."""
+
+    replicas: int = 0
+    timeout_ms: int = 200
+
+
+class RedisConnector:
+    """What every Redis adapter of one process shares: the client, the scripts, the durability
+    of acknowledged writes, and one place where client errors become port errors (counted by
+    kind through `on_error`)."""
+
+    def __init__(
+        self,
+        client: Redis | SentinelMaster,
+        *,
+        on_error: Callable[[str], None] | None = None,
+        durability: Durability | None = None,
+    ) -> None:
+        self._sentinel: Sentinel | None
+        if isinstance(client, SentinelMaster):
+            self.client, self._sentinel = client.client, client.sentinel
+        else:
+            self.client, self._sentinel = client, None
         self._on_error = on_error
+        self._durability = durability or Durability()
         self._scripts: dict[str, AsyncScript] = {}
-        self._errors = _Translation(self._report)
+        self._errors = _Translation(self.report)
 
     def script(self, name: str) -> AsyncScript:
         """The Lua script `lua/<name>.lua`, registered once. Calls use EVALSHA and reload the
@@ -92,19 +191,73 @@ class RedisConnector:
             script = self._scripts[name] = self.client.register_script(source)
         return script
 
+    def acknowledged(self, name: str) -> "AcknowledgedScript":
+        """The script `name` for writes the service acknowledges to its clients: with
+        `Durability.replicas`, each call is followed by `WAIT` on the same connection."""
+        return AcknowledgedScript(self, self.script(name), self._durability)
+
     def errors(self) -> "_Translation":
         """A context translating `redis.exceptions` into `BackendTimeout` /
         `BackendUnavailable` (reusable, and cheaper than a generator-based one: every Redis
         call of a cache hit goes through it)."""
         return self._errors
 
-    def _report(self, kind: str, error: Exception) -> None:
+    def report(self, kind: str, error: Exception) -> None:
+        """Count an error of `kind` (and log it at debug level)."""
         if self._on_error is not None:
             self._on_error(kind)
         log.debug("redis %s error: %s", kind, error)
 
     async def close(self) -> None:
         await self.client.aclose()
+        if self._sentinel is not None:
+            await self._sentinel.aclose()
+
+
+class AcknowledgedScript:
+    """A write script whose success means the write is durable as configured.
+
+    Without replicas to wait for, a plain EVALSHA. With them, EVALSHA and `WAIT n timeout` go
+    down one connection in one round trip (a pipeline, not a transaction: `WAIT` counts the
+    replicas holding everything this connection wrote). Fewer replicas than asked within the
+    timeout: the write may or may not survive a failover, so the caller gets `BackendTimeout`
+    (503, try again; the scripts are retry-safe) and the shortfall is counted as
+    `redis_errors_total{kind="replication"}`.
+    """
+
+    def __init__(
+        self, connector: RedisConnector, script: AsyncScript, durability: Durability
+    ) -> None:
+        self._connector = connector
+        self._script = script
+        self._durability = durability
+
+    async def __call__(self, *, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        replicas = self._durability.replicas
+        if replicas == 0:
+            return await self._script(keys=keys, args=args)
+        client = self._connector.client
+        for attempt in (1, 2):
+            async with client.pipeline(transaction=False) as pipeline:
+                pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
+                pipeline.execute_command("WAIT", replicas, self._durability.timeout_ms)
+                try:
+                    result, acknowledged = await pipeline.execute()
+                except exceptions.NoScriptError:
+                    if attempt == 2:
+                        raise
+                    # NOTE: an empty script cache (a restart, or a replica just promoted).
+                    await client.script_load(self._script.script)
+                    continue
+            break
+        if int(acknowledged) < replicas:
+            error = BackendTimeout(
+                f"{acknowledged} of {replicas} replicas acknowledged the write within "
+                f"{self._durability.timeout_ms} ms: it might not survive a failover"
+            )
+            self._connector.report("replication", error)
+            raise error
+        return result
 
 
 class _Translation:

@@ -20,14 +20,16 @@ from ports.errors import BackendUnavailable
 
 
 class RedisCouponLedger(CouponLedger):
-    """`claim_atomically` is `coupon_claim.lua`; the primitives are single commands or a
-    MULTI, each its own round trip, so that composing them races exactly as it would in any
-    client that checks and then acts."""
+    """`claim_atomically` is `coupon_claim.lua`; the primitives are single commands, a MULTI
+    or a one-command script (`record`), each its own round trip, so that composing them races
+    exactly as it would in any client that checks and then acts. The claims' writes are
+    acknowledged writes (`RedisConnector.acknowledged`)."""
 
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
-        self._claim = connector.script("coupon_claim")
+        self._claim = connector.acknowledged("coupon_claim")
+        self._record = connector.acknowledged("coupon_record")
 
     async def create(self, draft: CouponEventDraft) -> CouponEvent:
         with self._connector.errors():
@@ -94,12 +96,11 @@ class RedisCouponLedger(CouponLedger):
         return Coupon(event_id=event_id, coupon_id=int(number), user_id=user_id)
 
     async def record(self, coupon: Coupon) -> bool:
-        key = keys.coupon_claims(coupon.event_id)
         with self._connector.errors():
-            async with self._redis.pipeline(transaction=True) as transaction:
-                transaction.zadd(key, {coupon.user_id: coupon.coupon_id}, nx=True)
-                transaction.zscore(key, coupon.user_id)
-                _, number = await transaction.execute()
+            number = await self._record(
+                keys=[keys.coupon_claims(coupon.event_id)],
+                args=[coupon.user_id, coupon.coupon_id],
+            )
         # Added now, or by the first run of this very call: the user holds this coupon.
         return number is not None and int(number) == coupon.coupon_id
 

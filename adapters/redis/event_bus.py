@@ -1,9 +1,12 @@
-"""Redis `EventBus`: Pub/Sub on one connection per process, fanned out to local subscriptions."""
+"""Redis `EventBus`: each event kept in a capped Stream per channel and published on Pub/Sub with
+its id; one Pub/Sub connection per process, fanned out to local subscriptions."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
@@ -12,50 +15,84 @@ from redis.asyncio.client import PubSub
 from adapters.fanout import Fanout
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
-from domain.model.events import BusMessage
-from ports.errors import BackendTimeout, SubscriptionClosed
-from ports.event_bus import EventBus, Subscription
+from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
+from ports.errors import BackendTimeout, BackendUnavailable, SubscriptionClosed
+from ports.event_bus import HISTORY_SIZE, EventBus, Subscription
 
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT: Final = 1.0
 RECONNECT_BACKOFF: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
+LIVENESS_SECONDS: Final = 2.0
+"""After this long without a word from Redis the reader PINGs; with no PONG this long after,
+the connection is taken for dead (a frozen master answers nothing, and closes nothing)."""
+PUBLISH_MEMORY_MS: Final = 60_000
+"""How long a publish remembers it happened: a re-sent call within it publishes nothing."""
+
+Replay = list[ChannelEvent] | HistoryGap
 
 
 class RedisEventBus(EventBus):
-    """PUBLISH to `rp:events:<channel>`; one PubSub connection SUBSCRIBEs to every channel some
-    local subscriber follows, and a reader task hands each message to those subscribers.
+    """`event_publish.lua` appends the event to `rp:history:{<channel>}` (a Stream of the newest
+    `HISTORY_SIZE`) and PUBLISHes `<id> <message>` on `rp:events:<channel>`, atomically: Pub/Sub
+    order is id order. One PubSub connection SUBSCRIBEs to every channel some local subscriber
+    follows; a reader task hands each message to them.
 
-    - Entering `subscribe` waits for Redis to confirm the SUBSCRIBE: a message published after
-      that is delivered (a PUBLISH racing an unconfirmed SUBSCRIBE could be missed).
-    - If the connection drops, the reader backs off and reconnects; redis-py then subscribes
-      again to every channel. Messages published meanwhile are lost (Pub/Sub keeps nothing).
+    - Entering `subscribe` reads where the history stands, SUBSCRIBEs and waits for Redis to
+      confirm, then reads the history after its start: what was published between the two
+      comes from the history, what comes live meanwhile waits behind it, and each subscription
+      drops what it already had.
+    - When the connection drops (or a frozen server stops answering PINGs), the reader
+      reconnects, redis-py subscribes again (through Sentinel: on the current master), and
+      each channel is caught up from its subscribers' position in the history, live messages
+      held until that is done.
+    - With `REDIS_WAIT_REPLICAS`, a publish returns once that many replicas hold the event, so
+      a failover cannot lose it from the history.
     """
 
     def __init__(self, connector: RedisConnector, *, confirm_timeout_seconds: float) -> None:
         self._connector = connector
         self._confirm_timeout_seconds = confirm_timeout_seconds
+        self._publish = connector.acknowledged("event_publish")
+        self._replay = connector.script("event_replay")
         self._fanout = Fanout()
         self._pubsub: PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._catching_up: dict[str, list[ChannelEvent]] = {}
+        self._catch_ups: set[asyncio.Task[None]] = set()
 
     @property
     def subscribers(self) -> int:
         """Subscriptions held in this process (for metrics and tests; not part of the port)."""
         return self._fanout.subscribers
 
-    async def publish(self, message: BusMessage) -> None:
+    async def publish(self, message: BusMessage) -> EventId:
+        channel = message.channel
         with self._connector.errors():
-            await self._connector.client.publish(
-                keys.channel(message.channel), codecs.encode_message(message)
+            published = await self._publish(
+                keys=[
+                    keys.event_history(channel),
+                    keys.event_history_notes(channel),
+                    keys.event_published(channel, uuid.uuid4().hex),
+                ],
+                args=[
+                    keys.channel(channel),
+                    codecs.encode_message(message),
+                    HISTORY_SIZE,
+                    PUBLISH_MEMORY_MS,
+                ],
             )
+        return EventId.parse(codecs.text(published))
 
     @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+    async def subscribe(
+        self, channel: str, *, after: EventId | None = None
+    ) -> AsyncIterator[Subscription]:
         if self._fanout.closed:
             raise SubscriptionClosed("the event bus is closed")
-        subscription, first = self._fanout.add(channel)
+        start = after if after is not None else await self._latest(channel)
+        subscription, first = self._fanout.add(channel, start)
         try:
             if first:
                 self._confirmations[channel] = asyncio.get_running_loop().create_future()
@@ -63,6 +100,7 @@ class RedisEventBus(EventBus):
                     await self._pubsub_connection().subscribe(keys.channel(channel))
                 self._start_reader()
             await self._confirmed(channel)
+            subscription.catch_up(await self._history_after(channel, start))
             yield subscription
         finally:
             if self._fanout.remove(subscription):
@@ -70,12 +108,32 @@ class RedisEventBus(EventBus):
 
     async def close(self) -> None:
         self._fanout.close()
-        if self._reader is not None:
-            self._reader.cancel()
+        tasks = [*self._catch_ups, *([self._reader] if self._reader else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+                await task
         if self._pubsub is not None:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    async def _latest(self, channel: str) -> EventId:
+        with self._connector.errors():
+            latest, _, _ = await self._replay(
+                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
+                args=["", 0],
+            )
+        return _event_id(latest) or EventId.ORIGIN
+
+    async def _history_after(self, channel: str, start: EventId) -> Replay:
+        with self._connector.errors():
+            latest, gap, entries = await self._replay(
+                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
+                args=[str(start), HISTORY_SIZE],
+            )
+        if int(gap):
+            return HistoryGap(_event_id(latest))
+        return [_entry(channel, entry) for entry in entries]
 
     def _pubsub_connection(self) -> PubSub:
         if self._pubsub is None:
@@ -108,28 +166,112 @@ class RedisEventBus(EventBus):
     async def _read(self) -> None:
         pubsub = self._pubsub_connection()
         failures = 0
+        heard = time.monotonic()
+        pinged: float | None = None
         while True:
             try:
                 message = await pubsub.get_message(timeout=READ_TIMEOUT)
+                now = time.monotonic()
+                if message is None:
+                    if pinged is not None and now - pinged > LIVENESS_SECONDS:
+                        log.warning("event bus: no PONG from redis in %.1f s", now - pinged)
+                        pinged = None
+                        await self._drop_connection(pubsub)
+                    elif pinged is None and now - heard > LIVENESS_SECONDS:
+                        pinged = now
+                        await pubsub.ping()
+                    continue
             except Exception as error:
                 delay = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
                 failures += 1
                 log.warning("event bus lost redis (%s); reconnecting in %.2f s", error, delay)
                 await asyncio.sleep(delay)
                 continue
-            failures = 0
-            if message is not None:
-                self._dispatch(message)
+            failures, heard, pinged = 0, now, None
+            self._dispatch(message)
+
+    @staticmethod
+    async def _drop_connection(pubsub: PubSub) -> None:
+        """Close the socket, keeping the subscriptions: the next read reconnects (through
+        Sentinel: to whoever is master now) and subscribes again."""
+        connection: Any = pubsub.connection
+        if connection is not None:
+            await connection.disconnect(nowait=True)
 
     def _dispatch(self, message: dict[str, Any]) -> None:
-        channel = keys.channel_name(codecs.text(message["channel"]))
         match message["type"]:
             case "subscribe":
+                channel = keys.channel_name(codecs.text(message["channel"]))
                 confirmation = self._confirmations.get(channel)
-                if confirmation is not None and not confirmation.done():
+                if confirmation is None:
+                    return
+                if not confirmation.done():
                     confirmation.set_result(None)
+                else:  # subscribed again: a reconnect, maybe to a new master
+                    self._start_catch_up(channel)
             case "message":
+                channel = keys.channel_name(codecs.text(message["channel"]))
                 try:
-                    self._fanout.deliver(codecs.decode_message(channel, message["data"]))
-                except (ValueError, KeyError) as error:
+                    event = _published(channel, codecs.raw(message["data"]))
+                except ValueError as error:
                     log.warning("dropped a malformed message on %r: %s", channel, error)
+                    return
+                held = self._catching_up.get(channel)
+                if held is not None:
+                    held.append(event)
+                else:
+                    self._fanout.deliver(channel, event)
+
+    def _start_catch_up(self, channel: str) -> None:
+        if channel in self._catching_up:
+            return  # the one running reads up to the newest event anyway
+        self._catching_up[channel] = []
+        task = asyncio.create_task(
+            self._catch_up(channel), name=f"redis-event-bus-catch-up-{channel}"
+        )
+        self._catch_ups.add(task)
+        task.add_done_callback(self._catch_ups.discard)
+
+    async def _catch_up(self, channel: str) -> None:
+        """Deliver what the channel's subscribers missed while disconnected, then what came live
+        meanwhile; if the history cannot be read, they get a gap."""
+        replay: Replay = HistoryGap(None)
+        for delay in (0, *RECONNECT_BACKOFF):
+            await asyncio.sleep(delay)
+            start = self._fanout.position(channel)
+            if start is None:  # nobody left to catch up
+                replay = []
+                break
+            try:
+                replay = await self._history_after(channel, start)
+                break
+            except BackendUnavailable as error:
+                log.info("event bus: could not catch %r up yet: %s", channel, error)
+        held = self._catching_up.pop(channel, [])
+        deliveries: Sequence[ChannelEvent | HistoryGap] = (
+            [replay] if isinstance(replay, HistoryGap) else replay
+        )
+        for delivery in [*deliveries, *held]:
+            self._fanout.deliver(channel, delivery)
+
+
+def _event_id(raw: bytes | str) -> EventId | None:
+    text = codecs.text(raw)
+    return EventId.parse(text) if text else None
+
+
+def _entry(channel: str, entry: Sequence[Any]) -> ChannelEvent:
+    """A Stream entry `[id, [b"m", message]]`."""
+    entry_id, fields = entry
+    return ChannelEvent(
+        EventId.parse(codecs.text(entry_id)),
+        codecs.decode_message(channel, codecs.raw(fields[1])),
+    )
+
+
+def _published(channel: str, data: bytes) -> ChannelEvent:
+    """A Pub/Sub message `<id> <message>`; `ValueError` if it is not one."""
+    entry_id, _, message = data.partition(b" ")
+    return ChannelEvent(
+        EventId.parse(entry_id.decode("ascii")), codecs.decode_message(channel, message)
+    )

@@ -96,7 +96,23 @@ def usage_ingestion(source: str, ingestion_id: str) -> str:
 
 
 def channel(name: str) -> str:
+    """The Pub/Sub channel (not a key: no hash tag)."""
     return f"{PREFIX}:events:{name}"
+
+
+def event_history(channel: str) -> str:
+    """The channel's newest events (a Stream)."""
+    return f"{PREFIX}:history:{{{channel}}}"
+
+
+def event_history_notes(channel: str) -> str:
+    """What the history dropped (hash: `dropped`, the newest id trimmed away)."""
+    return f"{PREFIX}:history:{{{channel}}}:notes"
+
+
+def event_published(channel: str, publish_id: str) -> str:
+    """Marker: this publish happened, and the id it gave (its retries publish nothing)."""
+    return f"{PREFIX}:history:{{{channel}}}:published:{publish_id}"
 
 
 def channel_name(key: str) -> str:

@@ -25,7 +25,7 @@ class RedisTokenStore(TokenStore):
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
-        self._issue = connector.script("otp_issue")
+        self._issue = connector.acknowledged("otp_issue")
         self._verify = connector.script("otp_verify")
 
     async def issue_code(self, user_id: UserId, digest: str, policy: OtpPolicy) -> IssueOutcome:

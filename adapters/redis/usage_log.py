@@ -13,7 +13,7 @@ class RedisUsageLog(UsageLog):
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
-        self._append = connector.script("usage_append")
+        self._append = connector.acknowledged("usage_append")
 
     async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
         source = record.source

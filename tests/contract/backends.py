@@ -61,7 +61,7 @@ class InMemoryBackend(Backend):
         self._ranking = InMemoryRanking(self.clock)
         self._coupons = InMemoryCouponLedger()
         self._lock = InMemoryLock(self.clock)
-        self._bus = InMemoryEventBus()
+        self._bus = InMemoryEventBus(self.clock)
         self._usage = InMemoryUsageLog(self.clock)
         self._throttle = InMemoryThrottle(self.clock)
 

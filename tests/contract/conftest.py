@@ -11,7 +11,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from adapters.redis.client import MAX_CONNECTIONS, connect
 from adapters.sql.migrations import upgrade
 from tests.contract.backends import Backend, InMemoryBackend
-from tests.contract.redis_backends import RedisBackend, RedisServerBackend
+from tests.contract.redis_backends import RedisBackend, RedisServerBackend, SentinelBackend
 from tests.contract.repositories import (
     InMemoryRepositoryBackend,
     RepositoryBackend,
@@ -19,8 +19,9 @@ from tests.contract.repositories import (
 )
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.sentinel_topology import SentinelTopology
 
-BACKENDS = ["inmemory", "fakeredis", "redis"]
+BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel"]
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
 
 # Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
@@ -47,6 +48,10 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
             client = connect(server.url, deadline_seconds=DEADLINE_SECONDS)
             await client.flushall()
             chosen = RedisServerBackend(client, server)
+        case "sentinel":
+            topology: SentinelTopology = request.getfixturevalue("sentinel_topology")
+            await asyncio.to_thread(topology.flush)
+            chosen = SentinelBackend(topology, deadline_seconds=DEADLINE_SECONDS)
     try:
         yield chosen
     finally:
@@ -76,5 +81,5 @@ async def repository(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep the real server's tests together (one server for the session)."""
-    items.sort(key=lambda item: "[redis" in item.nodeid)
+    """Keep each real server's tests together (one server, one topology for the session)."""
+    items.sort(key=lambda item: ("[redis" in item.nodeid, "[sentinel" in item.nodeid))

@@ -5,7 +5,13 @@ from typing import Protocol, runtime_checkable
 from redis.asyncio import Redis
 
 from adapters.redis.cache import RedisCache
-from adapters.redis.client import RedisConnector, connect
+from adapters.redis.client import (
+    Durability,
+    RedisConnector,
+    SentinelMaster,
+    connect,
+    connect_via_sentinel,
+)
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
@@ -28,15 +34,21 @@ from ports.usage_log import UsageLog
 from tests.contract.backends import Backend
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
+from tests.support.sentinel_topology import SentinelTopology
 
 
 @runtime_checkable
-class Restartable(Protocol):
+class Disconnectable(Protocol):
     """A backend with a server whose connections can be lost."""
 
     async def kill_connections(self) -> None:
         """Close every client connection from the server side (`CLIENT KILL`)."""
         ...
+
+
+@runtime_checkable
+class Restartable(Disconnectable, Protocol):
+    """A backend with one server, which can be restarted (losing its data) or frozen."""
 
     def restart_server(self) -> None:
         """Kill the server and start it again on the same port (its data is lost)."""
@@ -57,9 +69,11 @@ class RedisBackend(Backend):
     """The Redis adapters over one client. Every `bus()` is a new bus, with its own Pub/Sub
     connection: a second instance of the service."""
 
-    def __init__(self, client: Redis) -> None:
-        self.client = client
-        self._connector = RedisConnector(client)
+    def __init__(
+        self, client: Redis | SentinelMaster, durability: Durability | None = None
+    ) -> None:
+        self._connector = RedisConnector(client, durability=durability)
+        self.client = self._connector.client
         self._buses: list[RedisEventBus] = []
 
     def cache(self) -> Cache:
@@ -111,12 +125,7 @@ class RedisServerBackend(RedisBackend, Restartable):
         self._server = server
 
     async def kill_connections(self) -> None:
-        admin = Redis(port=self._server.port)
-        try:
-            await admin.client_kill_filter(_type="normal", skipme=True)
-            await admin.client_kill_filter(_type="pubsub", skipme=True)
-        finally:
-            await admin.aclose()
+        await kill_connections(self._server.port)
 
     def restart_server(self) -> None:
         self._server.restart()
@@ -129,3 +138,29 @@ class RedisServerBackend(RedisBackend, Restartable):
 
     def thaw_server(self) -> None:
         self._server.thaw()
+
+
+class SentinelBackend(RedisBackend, Disconnectable):
+    """The Redis adapters through Sentinel, every acknowledged write waiting for a replica."""
+
+    def __init__(self, topology: SentinelTopology, *, deadline_seconds: float) -> None:
+        super().__init__(
+            connect_via_sentinel(
+                topology.sentinels, topology.service, deadline_seconds=deadline_seconds
+            ),
+            Durability(replicas=1, timeout_ms=1000),
+        )
+        self._topology = topology
+
+    async def kill_connections(self) -> None:
+        await kill_connections(self._topology.master())
+
+
+async def kill_connections(port: int) -> None:
+    """`CLIENT KILL` every client connection of the server on `port` but this one."""
+    admin = Redis(port=port)
+    try:
+        await admin.client_kill_filter(_type="normal", skipme=True)
+        await admin.client_kill_filter(_type="pubsub", skipme=True)
+    finally:
+        await admin.aclose()

@@ -12,6 +12,7 @@ from composition.root import assemble
 from composition.settings import Settings
 from domain.model.coupons import ClaimStrategy, CouponEventDraft
 from domain.model.errors import AlreadyClaimed, NotFound, SoldOut
+from domain.model.events import ChannelEvent
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
 from ports.errors import LockNotAcquired
@@ -102,8 +103,8 @@ async def test_sold_out_is_announced_once(usecases: UseCases) -> None:
         first = await subscription.receive(timeout_seconds=1)
         second = await subscription.receive(timeout_seconds=0.01)
 
-    assert first is not None
-    assert (first.type, first.payload) == (
+    assert isinstance(first, ChannelEvent)
+    assert (first.message.type, first.message.payload) == (
         "coupon.sold_out",
         {"event_id": event_id, "quantity": 10},
     )

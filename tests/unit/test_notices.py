@@ -15,6 +15,7 @@ from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.inmemory.telemetry import CountingTelemetry
 from composition.root import Assembly, assemble
 from composition.settings import Settings
+from domain.model.events import ChannelEvent
 from domain.model.notices import CacheStatus, Notice, NoticeDraft, NoticeListing, NoticePage
 from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheLookup, FillTicket
@@ -195,8 +196,8 @@ async def test_posting_announces_notice_created(usecases: UseCases) -> None:
         notice = await usecases.post_notice(NoticeDraft(title="t", body="b"))
         message = await subscription.receive(timeout_seconds=1)
 
-    assert message is not None
-    assert (message.type, message.payload["id"]) == ("notice.created", notice.id)
+    assert isinstance(message, ChannelEvent)
+    assert (message.message.type, message.message.payload["id"]) == ("notice.created", notice.id)
 
 
 async def test_get_notice_by_id(usecases: UseCases) -> None:

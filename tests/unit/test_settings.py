@@ -43,12 +43,18 @@ def test_every_variable_is_read() -> None:
             "SESSION_TTL_SECONDS": "10",
             "REQUEST_DEADLINE_SECONDS": "0.5",
             "SSE_MAX_STREAM_SECONDS": "300",
+            "REDIS_SENTINELS": "10.0.0.7:26379, sentinel-b:26380,[::1]:26381",
+            "REDIS_SENTINEL_SERVICE": "orders.main",
+            "REDIS_WAIT_REPLICAS": "1",
         }
     )
 
     assert settings == Settings(
         profile=Profile.REDIS,
         redis_url="redis://:pw@10.0.0.5:6380/2",
+        redis_sentinels=(("10.0.0.7", 26379), ("sentinel-b", 26380), ("::1", 26381)),
+        redis_sentinel_service="orders.main",
+        redis_wait_replicas=1,
         database_url="postgresql://app:pw@10.0.0.6/notices",
         admin_token="a" * 20,
         cache_enabled=False,
@@ -72,7 +78,13 @@ def test_every_variable_is_read() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory, redis; got 'mongo'"),
+        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory, redis, sentinel; got"),
+        ("APP_PROFILE", "sentinel", "REDIS_SENTINELS is required by the sentinel profile"),
+        ("REDIS_SENTINELS", "10.0.0.7", "REDIS_SENTINELS must be host:port[,host:port...]"),
+        ("REDIS_SENTINELS", "a:1,:2", "REDIS_SENTINELS must be host:port[,host:port...], got ':2'"),
+        ("REDIS_SENTINELS", "a:70000", "REDIS_SENTINELS must be host:port[,host:port...]"),
+        ("REDIS_SENTINEL_SERVICE", "a b", "REDIS_SENTINEL_SERVICE must be 1-64 letters"),
+        ("REDIS_WAIT_REPLICAS", "-1", "REDIS_WAIT_REPLICAS must be between 0 and 16"),
         ("REDIS_URL", "localhost:6379", "REDIS_URL must be a URL starting with one of: redis://"),
         ("REDIS_URL", "http://x", "REDIS_URL must be a URL starting with one of: redis://"),
         ("CACHE_TTL_SECONDS", "five", "CACHE_TTL_SECONDS must be an integer, got 'five'"),

@@ -52,6 +52,47 @@ class StreamQuery(Struct):
     channel: Name
 
 
+LastEventId = Annotated[
+    str,
+    Meta(
+        pattern="^([0-9]{1,15}-[0-9]{1,15})?$(?!\\n)",
+        description="The `id:` of the last event the client received (`<ms>-<sequence>`); "
+        "empty for none",
+    ),
+]
+
+
+class StreamHeaders(Struct):
+    """Where a reconnecting client left off (EventSource sends it by itself)."""
+
+    last_event_id: LastEventId = msgspec.field(default="", name="Last-Event-ID")
+
+
+class StreamEvent(Struct):
+    """One event of the stream, as EventSource parses it (comments and the `retry:` field
+    carry no data and are not events)."""
+
+    id: Annotated[
+        str,
+        Meta(
+            pattern="^[0-9]{1,15}-[0-9]{1,15}$",
+            description="Where the event sits in its channel's history: send it back as "
+            "`Last-Event-ID` to resume after it",
+        ),
+    ]
+    event: Annotated[str, Meta(description="The message's `type`, or `reset`")]
+    data: Annotated[
+        str,
+        Meta(description='The message\'s `payload` as JSON; for `reset`, `{"reason": "gap"}`'),
+    ]
+
+
+class Reset(Struct):
+    """The data of `event: reset`: events the client missed are no longer kept."""
+
+    reason: str
+
+
 class CouponsSoldOut(Struct):
     """The payload of `coupon.sold_out`."""
 

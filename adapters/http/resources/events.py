@@ -8,13 +8,21 @@ import falcon.asgi
 import msgspec
 
 from adapters.http.edge import request_scope
-from adapters.http.messages.events import EventMessage, Published, StreamQuery
-from domain.model.events import BusMessage
+from adapters.http.messages.events import (
+    EventMessage,
+    Published,
+    Reset,
+    StreamHeaders,
+    StreamQuery,
+)
+from domain.model.events import BusMessage, EventId, HistoryGap
 from domain.usecases.events import FollowChannel, PublishEvent
 from ports.errors import PortError
 from ports.event_bus import Subscription
 
 STREAM_CHANNEL = "stream"
+RETRY_MS = 1000
+"""How long EventSource waits before it reconnects (the `retry:` field): about a failover."""
 
 
 class EventsResource:
@@ -55,14 +63,19 @@ class EventsResource:
         return await self.publish(req, resp, channel=STREAM_CHANNEL, body=body)
 
     async def stream(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, query: StreamQuery
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response,
+        *,
+        query: StreamQuery,
+        headers: StreamHeaders,
     ) -> None:
         # NOTE: subscribe before answering 200, so that whatever is published once the client
         # has the response headers reaches it, and a bus outage is a 503, not a dead stream.
         # The request's scope owns the subscription: it ends with the request, whether the
         # stream ran, was dropped before its first event, or never started.
         subscription = await request_scope(req.scope).enter_async_context(
-            self._follow(query.channel)
+            self._follow(query.channel, after=_after(headers.last_event_id))
         )
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-store")
@@ -72,7 +85,7 @@ class EventsResource:
     async def _events(
         self, channel: str, subscription: Subscription
     ) -> AsyncIterator[falcon.asgi.SSEvent]:
-        yield falcon.asgi.SSEvent(comment=f"subscribed to {channel}")
+        yield falcon.asgi.SSEvent(retry=RETRY_MS, comment=f"subscribed to {channel}")
         clock = asyncio.get_running_loop().time
         ends_at = clock() + self._max_stream_seconds if self._max_stream_seconds else math.inf
         while (left := ends_at - clock()) > 0:
@@ -83,5 +96,21 @@ class EventsResource:
             if message is None:
                 # NOTE: also how a client that went away is noticed: Falcon checks after a send.
                 yield falcon.asgi.SSEvent(comment="keep-alive")
+            elif isinstance(message, HistoryGap):
+                # The client starts over from the newest event kept (0-0: from the first).
+                yield falcon.asgi.SSEvent(
+                    event="reset",
+                    data=self._encode(Reset("gap")),
+                    event_id=str(message.latest or EventId.ORIGIN),
+                )
             else:
-                yield falcon.asgi.SSEvent(event=message.type, data=self._encode(message.payload))
+                yield falcon.asgi.SSEvent(
+                    event=message.message.type,
+                    data=self._encode(message.message.payload),
+                    event_id=str(message.id),
+                )
+
+
+def _after(last_event_id: str) -> EventId | None:
+    """The declaration admits only well-formed ids, or "" for none."""
+    return EventId.parse(last_event_id) if last_event_id else None

@@ -1,6 +1,7 @@
 """An API client on the app the composition root builds, on every profile, with helpers to
 log in, let time pass, and check problem documents."""
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
@@ -18,27 +19,49 @@ from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
 from tests.support.secrets import ScriptedSecrets
+from tests.support.sentinel_topology import SentinelTopology, master_address
 from tests.unit.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 Advance = Callable[[float], Awaitable[None]]
 
 
-@pytest.fixture(params=[Profile.MEMORY, Profile.REDIS], ids=lambda profile: profile.value)
+@pytest.fixture(params=list(Profile), ids=lambda profile: profile.value)
 async def profile_settings(
     request: pytest.FixtureRequest, settings: Settings
 ) -> AsyncIterator[Settings]:
-    """The test settings on each profile; on `redis`, a real Redis emptied first and notices
-    in PostgreSQL, emptied first."""
+    """The test settings on each profile; on `redis`, a real Redis emptied first, on
+    `sentinel` the Sentinel topology emptied first (acknowledged writes waiting for a
+    replica), and on both notices in PostgreSQL, emptied first."""
     if request.param is Profile.MEMORY:
         yield settings
+        return
+    database: PostgresServer = request.getfixturevalue("migrated_postgres")
+    database.empty()
+    if request.param is Profile.SENTINEL:
+        topology: SentinelTopology = request.getfixturevalue("sentinel_topology")
+        await asyncio.to_thread(topology.flush)
+        yield replace(
+            settings,
+            profile=Profile.SENTINEL,
+            redis_sentinels=tuple(topology.sentinels),
+            redis_sentinel_service=topology.service,
+            redis_wait_replicas=1,
+            database_url=database.url,
+        )
         return
     server: RedisServer = request.getfixturevalue("redis_server")
     async with Redis.from_url(server.url) as client:
         await client.flushall()
-    database: PostgresServer = request.getfixturevalue("migrated_postgres")
-    database.empty()
     yield replace(settings, profile=Profile.REDIS, redis_url=server.url, database_url=database.url)
+
+
+def redis_url(settings: Settings) -> str | None:
+    """The URL of the Redis holding the profile's data now (None on `memory`)."""
+    if settings.profile is Profile.SENTINEL:
+        host, port = master_address(list(settings.redis_sentinels), settings.redis_sentinel_service)
+        return f"redis://{host}:{port}/0"
+    return settings.redis_url if settings.profile is Profile.REDIS else None
 
 
 @pytest.fixture
@@ -85,8 +108,9 @@ def advance(profile_settings: Settings, clock: ManualClock) -> Advance:
 
     async def advance(seconds: float) -> None:
         clock.advance(seconds)
-        if profile_settings.profile is Profile.REDIS:
-            async with Redis.from_url(profile_settings.redis_url) as client:
+        url = await asyncio.to_thread(redis_url, profile_settings)
+        if url is not None:
+            async with Redis.from_url(url) as client:
                 await shift_ttls(client, seconds)
 
     return advance

@@ -10,7 +10,7 @@ from dependency_injector import providers
 from falcon import testing
 
 from composition.root import Assembly
-from domain.model.events import BusMessage
+from domain.model.events import BusMessage, EventId
 from ports.errors import BackendUnavailable
 from ports.event_bus import EventBus, Subscription
 from tests.support.asgi import http_scope
@@ -30,13 +30,42 @@ class Stream:
                 self.received += await self.result.stream.read()
                 await asyncio.sleep(0.001)
 
+    @property
+    def events(self) -> list[dict[str, str]]:
+        """The complete events received so far, each as its fields (comments left out)."""
+        blocks = self.received.decode().split("\n\n")[:-1]
+        fields = [
+            dict(line.split(": ", 1) for line in block.split("\n") if not line.startswith(":"))
+            for block in blocks
+        ]
+        return [event for event in fields if "event" in event]
+
+    async def wait_for_events(self, count: int) -> list[dict[str, str]]:
+        async with asyncio.timeout(2):
+            while len(self.events) < count:
+                self.received += await self.result.stream.read()
+                await asyncio.sleep(0.001)
+        return self.events
+
 
 @asynccontextmanager
-async def follow(api: testing.ASGIConductor, channel: str) -> AsyncIterator[Stream]:
-    async with api.simulate_get_stream("/events/stream", params={"channel": channel}) as result:
+async def follow(
+    api: testing.ASGIConductor, channel: str, last_event_id: str | None = None
+) -> AsyncIterator[Stream]:
+    headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else None
+    async with api.simulate_get_stream(
+        "/events/stream", params={"channel": channel}, headers=headers
+    ) as result:
         stream = Stream(result)
         await stream.wait_for(f": subscribed to {channel}")
         yield stream
+
+
+async def publish(api: testing.ASGIConductor, channel: str, n: int) -> None:
+    published = await api.simulate_post(
+        f"/events/{channel}", json={"type": "tick", "payload": {"n": n}}, headers=ADMIN
+    )
+    assert published.status_code == 202
 
 
 async def test_a_published_message_reaches_the_stream(api: testing.ASGIConductor) -> None:
@@ -44,18 +73,71 @@ async def test_a_published_message_reaches_the_stream(api: testing.ASGIConductor
         published = await api.simulate_post(
             "/events/alerts", json={"type": "disk.full", "payload": {"host": "db1"}}, headers=ADMIN
         )
-        await stream.wait_for('event: disk.full\ndata: {"host":"db1"}\n\n')
+        [event] = await stream.wait_for_events(1)
 
     assert published.status_code == 202
     assert published.json == {"channel": "alerts", "type": "disk.full"}
     assert stream.result.status_code == 200
     assert stream.result.headers["content-type"] == "text/event-stream"
+    assert stream.received.startswith(b": subscribed to alerts\nretry: 1000\n\n")
+    assert event["event"] == "disk.full"
+    assert event["data"] == '{"host":"db1"}'
+    assert EventId.parse(event["id"]) > EventId.ORIGIN
+
+
+async def test_a_client_coming_back_with_last_event_id_gets_what_it_missed(
+    api: testing.ASGIConductor,
+) -> None:
+    async with follow(api, "alerts") as first:
+        for n in range(3):
+            await publish(api, "alerts", n)
+        seen = await first.wait_for_events(3)
+    await publish(api, "alerts", 3)  # while the client is away
+
+    async with follow(api, "alerts", last_event_id=seen[0]["id"]) as again:
+        await publish(api, "alerts", 4)
+        replayed = await again.wait_for_events(4)
+        await asyncio.sleep(0.05)  # a duplicate would be here by now
+
+    assert [event["data"] for event in again.events] == [f'{{"n":{n}}}' for n in range(1, 5)]
+    assert [event["id"] for event in replayed[:2]] == [seen[1]["id"], seen[2]["id"]]
+    ids = [EventId.parse(event["id"]) for event in replayed]
+    assert ids == sorted(set(ids))
+
+
+async def test_a_last_event_id_no_longer_kept_starts_with_a_reset(
+    api: testing.ASGIConductor,
+) -> None:
+    async with follow(api, "alerts") as first:
+        await publish(api, "alerts", 0)
+        [newest] = await first.wait_for_events(1)
+
+    async with follow(api, "alerts", last_event_id="999999999999999-0") as again:
+        await publish(api, "alerts", 1)
+        reset, live = await again.wait_for_events(2)
+
+    assert reset == {"event": "reset", "id": newest["id"], "data": '{"reason":"gap"}'}
+    assert (live["event"], live["data"]) == ("tick", '{"n":1}')
+
+
+@pytest.mark.parametrize(
+    "value", ["1", "1-", "-1", "a-1", "1-1x", "1-0, 2-0", "1234567890123456-0"]
+)
+async def test_a_malformed_last_event_id_is_422(api: testing.ASGIConductor, value: str) -> None:
+    answer = await api.simulate_get(
+        "/events/stream", params={"channel": "alerts"}, headers={"Last-Event-ID": value}
+    )
+
+    assert error_fields(answer) == ["Last-Event-ID"]
 
 
 async def test_posting_a_notice_streams_notice_created(api: testing.ASGIConductor) -> None:
     async with follow(api, "notices") as stream:
         await api.simulate_post("/notices", json={"title": "t", "body": "b"}, headers=ADMIN)
-        await stream.wait_for('event: notice.created\ndata: {"id":1,"title":"t"')
+        [event] = await stream.wait_for_events(1)
+
+    assert event["event"] == "notice.created"
+    assert event["data"].startswith('{"id":1,"title":"t"')
 
 
 async def test_a_stream_ends_after_its_maximum_life(rebuild: Rebuild) -> None:
@@ -95,9 +177,10 @@ async def test_the_channel_named_stream_can_be_published_on(api: testing.ASGICon
         published = await api.simulate_post(
             "/events/stream", json={"type": "t", "payload": {}}, headers=ADMIN
         )
-        await stream.wait_for("event: t\ndata: {}\n\n")
+        [event] = await stream.wait_for_events(1)
 
     assert published.status_code == 202
+    assert (event["event"], event["data"]) == ("t", "{}")
 
 
 @pytest.mark.parametrize("query", ["", "channel=", "channel=a.b", "channel=a&channel=b"])
@@ -132,13 +215,15 @@ async def test_publishing_needs_the_admin_token(api: testing.ASGIConductor) -> N
 
 
 class UnreachableBus(EventBus):
-    async def publish(self, message: BusMessage) -> None:
+    async def publish(self, message: BusMessage) -> EventId:
         raise BackendUnavailable("bus down")
 
     async def close(self) -> None:
         return None
 
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]:
+    def subscribe(
+        self, channel: str, *, after: EventId | None = None
+    ) -> AbstractAsyncContextManager[Subscription]:
         return RefusedSubscription()
 
 

@@ -225,3 +225,38 @@ async def test_a_body_that_is_not_an_object_is_422(
     api: testing.ASGIConductor, route: BodyRoute, raw: bytes
 ) -> None:
     assert error_fields(await send(api, route, raw)) == ["body"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1" * 10_000 + "-0",
+        # Arabic-Indic digits (UTF-8 on the wire): digits to `int()`, not to the declaration
+        "\u0661-\u0660".encode().decode("latin-1"),
+        "0x1-0",
+        "+1-0",
+        "1e3-0",
+        "1-0;2-0",
+        "1-0\t2-0",
+        "\u00e9-0",
+    ],
+)
+async def test_a_hostile_last_event_id_is_422_and_follows_nothing(
+    api: testing.ASGIConductor, assembly: Any, value: str
+) -> None:
+    answer = await api.simulate_get(
+        "/events/stream", params={"channel": "alerts"}, headers={"Last-Event-ID": value}
+    )
+
+    assert error_fields(answer) == ["Last-Event-ID"]
+    assert assembly.adapters.bus().subscribers == 0
+
+
+async def test_a_repeated_last_event_id_is_422(api: testing.ASGIConductor) -> None:
+    answer = await api.simulate_get(
+        "/events/stream",
+        params={"channel": "alerts"},
+        headers=[("Last-Event-ID", "1-0"), ("Last-Event-ID", "2-0")],
+    )
+
+    assert error_fields(answer) == ["Last-Event-ID"]

@@ -55,7 +55,7 @@ async def stream(port: int, stage: str) -> None:
     if stage in ("headers", "comment"):
         await reader.readuntil(b"\r\n\r\n")
     if stage == "comment":
-        await reader.readuntil(b": subscribed to drops\n\n")
+        await reader.readuntil(b": subscribed to drops\n")
     writer.close()
     await writer.wait_closed()
 
@@ -73,7 +73,9 @@ async def test_dropped_streams_leave_no_subscriber_and_no_descriptor(
     assembly: Assembly, served: int
 ) -> None:
     bus = assembly.adapters.bus()
-    await stream(served, "comment")  # warm-up: the Redis bus opens its Pub/Sub connection once
+    # Warm-up: the Redis bus opens its Pub/Sub connection once, and the client pool grows to
+    # the concurrency it sees (each subscription reads the channel's history), then no further.
+    await asyncio.gather(*(stream(served, "comment") for _ in range(AT_ONCE)))
     await settled(lambda: bus.subscribers == 0)
     baseline = open_descriptors()
 
