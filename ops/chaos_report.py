@@ -1,0 +1,149 @@
+"""The report of the chaos runs (ops/chaos.py): a timeline PNG per run and summary.md with the
+median and max of every variant, and the settings used."""
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+import load_report
+import matplotlib.pyplot as plt
+
+BUCKET_SECONDS = 0.25
+
+
+def timeline(report: Path, name: str, outcome: Any) -> str:
+    """Throughput, errors and latency around the fault, per quarter second; the fault(s) and
+    Sentinel's +switch-master marked. Returns the file name."""
+    samples = outcome.samples
+    if not samples or not outcome.faults:
+        return ""
+    origin = outcome.faults[0]
+    buckets: dict[int, list[Any]] = {}
+    for sample in samples:
+        buckets.setdefault(int((sample.at - origin) // BUCKET_SECONDS), []).append(sample)
+    keys = range(min(buckets), max(buckets) + 1)
+    x = [key * BUCKET_SECONDS for key in keys]
+    ok = [sum(s.status == 202 for s in buckets.get(k, [])) / BUCKET_SECONDS for k in keys]
+    errors = [sum(s.status != 202 for s in buckets.get(k, [])) / BUCKET_SECONDS for k in keys]
+    p50 = [_percentile(buckets.get(k, []), 0.5) for k in keys]
+    p99 = [_percentile(buckets.get(k, []), 0.99) for k in keys]
+
+    figure, (rates, latency) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    rates.plot(x, ok, color="tab:green", label="202 per second")
+    rates.plot(x, errors, color="tab:red", label="errors per second (503, timeouts)")
+    rates.set_ylabel("requests per second")
+    latency.plot(x, p50, color="tab:blue", label="p50")
+    latency.plot(x, p99, color="tab:orange", label="p99")
+    latency.set_ylabel("latency, ms (log)")
+    latency.set_yscale("log")
+    latency.set_xlabel("seconds from the (first) fault")
+    for axes in (rates, latency):
+        for index, fault in enumerate(outcome.faults):
+            axes.axvline(
+                fault - origin,
+                color="black",
+                linestyle="--",
+                label=f"{outcome.variant.fault}" if index == 0 else None,
+            )
+        for index, switch in enumerate(outcome.switches):
+            axes.axvline(
+                switch - origin,
+                color="tab:purple",
+                linestyle=":",
+                label="+switch-master" if index == 0 else None,
+            )
+        axes.legend(loc="upper right", fontsize="small")
+    window = ", ".join(f"{w:.2f} s" for w in outcome.windows) or "none"
+    rates.set_title(
+        f"{name}: {outcome.acknowledged} acknowledged, {outcome.lost} lost; "
+        f"write unavailability {window}"
+    )
+    figure.tight_layout()
+    file = f"timeline-{name}.png"
+    figure.savefig(report / file, dpi=90)
+    plt.close(figure)
+    return file
+
+
+def _percentile(samples: list[Any], q: float) -> float:
+    if not samples:
+        return float("nan")
+    ordered = sorted(sample.millis for sample in samples)
+    return float(ordered[min(len(ordered) - 1, int(q * len(ordered)))])
+
+
+def write(report: Path, outcomes: list[Any], options: Any) -> None:
+    lines = ["# Chaos runs, level 4", ""]
+    lines += [
+        "| variant | runs | acknowledged (median) | lost: median / max | stored, never "
+        "acknowledged: median / max | write unavailability s: median / max | kill to "
+        "+switch-master s: median | 503s (median) | timeouts (median) | 202/s before / after |"
+        + (" SSE events missed: max |" if options.sse else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if options.sse else ""),
+    ]
+    variants: dict[str, list[Any]] = {}
+    for outcome in outcomes:
+        variants.setdefault(outcome.variant.name, []).append(outcome)
+    for name, runs in variants.items():
+        windows = [w for run in runs for w in run.windows]
+        switches = [
+            min((s - run.faults[0] for s in run.switches if s >= run.faults[0] - 1), default=0)
+            for run in runs
+            if run.faults
+        ]
+        row = (
+            f"| `{name}` | {len(runs)} | {_median(r.acknowledged for r in runs):.0f} "
+            f"| {_median(r.lost for r in runs):g} / {max(r.lost for r in runs)} "
+            f"| {_median(r.stored_unacknowledged for r in runs):g} / "
+            f"{max(r.stored_unacknowledged for r in runs)} "
+            f"| {_median(windows):.2f} / {max(windows, default=float('nan')):.2f} "
+            f"| {_median(switches):.2f} "
+            f"| {_median(r.statuses.get(503, 0) for r in runs):g} "
+            f"| {_median(r.statuses.get(0, 0) for r in runs):g} "
+            f"| {_median(r.rate_before for r in runs):.0f} / "
+            f"{_median(r.rate_after for r in runs):.0f} |"
+        )
+        if options.sse:
+            row += f" {max(r.sse_missed for r in runs)} |"
+        lines.append(row)
+    lines += ["", "## Every run", ""]
+    for outcome in outcomes:
+        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.statuses.items()))
+        unavailable = ", ".join(f"{w:.2f}" for w in outcome.windows)
+        sse = (
+            f"; SSE: {outcome.sse_published} published, {outcome.sse_missed} missed, "
+            f"{outcome.sse_duplicates} duplicates, {outcome.sse_resets} resets"
+            if outcome.variant.sse
+            else ""
+        )
+        lines.append(
+            f"- `{outcome.variant.name}` run {outcome.number}: {outcome.requests} requests "
+            f"({statuses}), {outcome.acknowledged} acknowledged, {outcome.lost} lost, "
+            f"{outcome.stored_unacknowledged} stored unacknowledged; unavailable {unavailable} s"
+            f"{sse}" + (f"; [timeline]({outcome.chart})" if outcome.chart else "")
+        )
+    first = next((outcome.chart for outcome in outcomes if outcome.chart), "")
+    if first:
+        lines += ["", f"![timeline]({first})"]
+    lines += [
+        "",
+        "## Settings",
+        "",
+        f"- machine: {load_report.MACHINE}; Sentinel topology of 3 Redis + 3 Sentinels",
+        f"- k6: constant-arrival-rate {options.rate} POST /usage per second for "
+        f"{options.seconds} s, 5 s request timeout; the fault at 30% of the run"
+        + (f", {options.repeat} faults 60% of the run apart" if options.repeat > 1 else ""),
+        "- Sentinel: down-after-milliseconds 1000, quorum 2, failover-timeout 10000",
+        f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
+        f"- REQUEST_DEADLINE_SECONDS: 2 (the app's default); runs per variant: {options.runs}",
+        "- lost: answered 202 and missing from the new master afterwards; stored, never "
+        "acknowledged: a 503 or timeout whose write landed (the client retries; the ingestion "
+        "id makes the retry count once)",
+        "- write unavailability: the last 202 before the fault to the first 202 after it",
+    ]
+    (report / "summary.md").write_text("\n".join(lines) + "\n")
+
+
+def _median(values: Any) -> float:
+    listed = list(values)
+    return float(statistics.median(listed)) if listed else float("nan")
