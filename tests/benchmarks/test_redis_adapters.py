@@ -36,6 +36,7 @@ from domain.model.notices import Notice, NoticePage
 from domain.model.paging import PageRequest
 from domain.model.usage import UsageRecord
 from ports.cache import CacheMiss
+from ports.event_bus import HISTORY_SIZE
 from tests.benchmarks.conftest import BATCH, Call, Loop
 
 pytestmark = pytest.mark.benchmark
@@ -54,6 +55,17 @@ USAGE_RECORD = UsageRecord(source="bench", seq=1)
 
 async def _append(connector: RedisConnector) -> None:
     await RedisUsageLog(connector).append(USAGE_RECORD, ingestion_id=f"a{next(_ingestions)}")
+
+
+async def _publish_raw(connector: RedisConnector) -> None:
+    await connector.script("event_publish")(
+        keys=[
+            keys.event_history("bench"),
+            keys.event_history_notes("bench"),
+            keys.event_published("bench", f"r{next(_ingestions)}"),
+        ],
+        args=[keys.channel("bench"), RAW_MESSAGE, HISTORY_SIZE, 60_000],
+    )
 
 
 async def _append_raw(connector: RedisConnector) -> None:
@@ -110,12 +122,12 @@ PAIRS = [
         lambda r, c: partial(r.set, keys.cache_generation(), "0123456789abcdef"),
     ),
     Pair(
-        "PUBLISH",
+        "EVALSHA publish (marker, XADD, trim, PUBLISH)",
         lambda c: partial(
             RedisEventBus(c, confirm_timeout_seconds=1).publish,
             BusMessage(channel="bench", type="tick", payload={"n": 1}),
         ),
-        lambda r, c: partial(r.publish, keys.channel("bench"), RAW_MESSAGE),
+        lambda r, c: partial(_publish_raw, c),
     ),
     Pair("PING", lambda c: RedisProbe(c).check, lambda r, c: r.ping),
     Pair(

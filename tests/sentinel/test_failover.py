@@ -43,6 +43,20 @@ async def backend(topology: SentinelTopology) -> AsyncIterator[SentinelBackend]:
     await backend.close()
 
 
+def sentinel_settings(
+    topology: SentinelTopology, database: PostgresServer, *, wait_replicas: int
+) -> Settings:
+    return Settings(
+        profile=Profile.SENTINEL,
+        redis_sentinels=tuple(topology.sentinels),
+        redis_sentinel_service=topology.service,
+        redis_wait_replicas=wait_replicas,
+        database_url=database.url,
+        admin_token=ADMIN_TOKEN,
+        otp_secret=OTP_SECRET,
+    )
+
+
 async def kill_master(topology: SentinelTopology) -> float:
     """SIGKILL the master; returns when (monotonic)."""
     await asyncio.to_thread(topology.kill_master)
@@ -148,16 +162,9 @@ async def test_an_sse_client_resumes_across_a_failover_with_last_event_id(
     topology: SentinelTopology, migrated_postgres: PostgresServer
 ) -> None:
     migrated_postgres.empty()
-    sentinel_settings = Settings(
-        profile=Profile.SENTINEL,
-        redis_sentinels=tuple(topology.sentinels),
-        redis_sentinel_service=topology.service,
-        redis_wait_replicas=1,
-        database_url=migrated_postgres.url,
-        admin_token=ADMIN_TOKEN,
-        otp_secret=OTP_SECRET,
+    assembly = assemble(
+        sentinel_settings(topology, migrated_postgres, wait_replicas=1), sse_keepalive_seconds=0.05
     )
-    assembly = assemble(sentinel_settings, sse_keepalive_seconds=0.05)
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     try:
         async with testing.ASGIConductor(assembly.app()) as api:
@@ -205,3 +212,22 @@ async def read_events(result: testing.StreamedResult, count: int) -> list[dict[s
             if len(events) >= count:
                 return events
             await asyncio.sleep(0.01)
+
+
+async def test_a_write_fewer_replicas_acknowledge_is_a_503_and_counted(
+    topology: SentinelTopology, migrated_postgres: PostgresServer
+) -> None:
+    """Three replicas asked of a topology that has two: the write may or may not survive a
+    failover, so the client hears 503 (and retries), never 202."""
+    migrated_postgres.empty()
+    assembly = assemble(sentinel_settings(topology, migrated_postgres, wait_replicas=3))
+    try:
+        async with testing.ASGIConductor(assembly.app()) as api:
+            answer = await api.simulate_post("/usage", json={"source": "s", "seq": 1})
+            metrics = (await api.simulate_get("/metrics")).text
+    finally:
+        await assembly.container.backends().shutdown()
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "1"
+    assert 'redis_errors_total{kind="replication"} 1.0' in metrics
