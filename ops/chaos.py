@@ -13,7 +13,8 @@ healed before the next). Afterwards, from k6's JSON output and the new master:
 
 - lost: `seq`s answered 202 that Redis does not hold (acknowledged, then lost);
 - stored but never acknowledged (a 503 or a timeout whose write did land: the client retries);
-- the write unavailability window: the last 202 before the fault to the first one after;
+- the write unavailability window: the longest stretch without a 202, from just before the
+  fault on (a 202 for a write the old master took just before its death can end just after);
 - errors by status (0: no answer within k6's 5 s timeout), Sentinel's `+switch-master`;
 - with `--sse`, SSE clients that follow a channel across the fault, reconnecting with
   `Last-Event-ID` every few seconds: events published (202) that a client never received.
@@ -28,6 +29,7 @@ All traffic goes to 127.0.0.1; every run is bounded (`--seconds`, k6's 5 s reque
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import re
@@ -183,6 +185,7 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
                 stack.callback(sse.stop)
             output = work / "k6.json"
             k6 = start_k6(base, servers.admin_token, output, options, source=name, report=report)
+            stack.callback(_stop_k6, k6)
             outcome.faults = inject(variant, topology, options)
             if k6.wait() not in (0, 99):
                 say(f"{name}: k6 exited {k6.returncode}")
@@ -232,6 +235,12 @@ def start_k6(
     ]  # fmt: skip
     say(f"{source}: k6 level4-ingest.ts, {options.rate} req/s for {options.seconds} s")
     return subprocess.Popen(command, env=env, cwd=load.K6_DIR, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def _stop_k6(k6: subprocess.Popen[bytes]) -> None:
+    if k6.poll() is None:  # interrupted: k6 stops with what started it
+        k6.terminate()
+        k6.wait(timeout=30)
 
 
 def inject(variant: Variant, topology: Topology, options: argparse.Namespace) -> list[float]:
@@ -300,11 +309,15 @@ def audit(outcome: Outcome, samples: list[Sample], stored: set[int]) -> None:
     for sample in samples:
         outcome.statuses[sample.status] = outcome.statuses.get(sample.status, 0) + 1
     ok = [sample.at for sample in samples if sample.status == 202]
-    for fault in outcome.faults:
-        before = [at for at in ok if at <= fault]
-        after = [at for at in ok if at > fault]
-        if before and after:
-            outcome.windows.append(after[0] - before[-1])
+    ends = [*outcome.faults[1:], float("inf")]
+    for fault, end in zip(outcome.faults, ends, strict=True):
+        # NOTE: a 202 can end just after the fault for a write the old master took just
+        # before it: the window is the longest stretch without any 202 from a little before
+        # the fault until the next one, not the pair of 202s around the fault's instant.
+        around = [at for at in ok if fault - 0.5 <= at < end]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(around)]
+        if gaps:
+            outcome.windows.append(max(gaps))
     if ok and outcome.faults:
         first, last = outcome.faults[0], outcome.faults[-1]
         outcome.rate_before = _rate(ok, ok[0], first)

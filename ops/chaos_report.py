@@ -139,7 +139,9 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         "- lost: answered 202 and missing from the new master afterwards; stored, never "
         "acknowledged: a 503 or timeout whose write landed (the client retries; the ingestion "
         "id makes the retry count once)",
-        "- write unavailability: the last 202 before the fault to the first 202 after it",
+        "- write unavailability: the longest stretch without a 202, from 0.5 s before the "
+        "fault until the next fault or the end (the last 202 before the outage to the first "
+        "after it)",
     ]
     (report / "summary.md").write_text("\n".join(lines) + "\n")
 

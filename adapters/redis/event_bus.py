@@ -21,7 +21,9 @@ from ports.event_bus import HISTORY_SIZE, EventBus, Subscription
 
 log = logging.getLogger(__name__)
 
-READ_TIMEOUT: Final = 1.0
+READ_TIMEOUT: Final = 0.1
+"""How long the reader holds the Pub/Sub connection waiting for a message: subscribing waits
+for it to let go (one connection, one user at a time)."""
 RECONNECT_BACKOFF: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
 LIVENESS_SECONDS: Final = 2.0
 """After this long without a word from Redis the reader PINGs; with no PONG this long after,
@@ -57,6 +59,7 @@ class RedisEventBus(EventBus):
         self._replay = connector.script("event_replay")
         self._fanout = Fanout()
         self._pubsub: PubSub | None = None
+        self._pubsub_lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._catching_up: dict[str, list[ChannelEvent]] = {}
@@ -94,12 +97,7 @@ class RedisEventBus(EventBus):
         start = after if after is not None else await self._latest(channel)
         subscription, first = self._fanout.add(channel, start)
         try:
-            if first:
-                self._confirmations[channel] = asyncio.get_running_loop().create_future()
-                with self._connector.errors():
-                    await self._pubsub_connection().subscribe(keys.channel(channel))
-                self._start_reader()
-            await self._confirmed(channel)
+            await self._subscribed(channel, first=first)
             subscription.catch_up(await self._history_after(channel, start))
             yield subscription
         finally:
@@ -144,12 +142,20 @@ class RedisEventBus(EventBus):
         if self._reader is None or self._reader.done():
             self._reader = asyncio.create_task(self._read(), name="redis-event-bus-reader")
 
-    async def _confirmed(self, channel: str) -> None:
-        confirmation = self._confirmations.get(channel)
-        if confirmation is None:
-            return
+    async def _subscribed(self, channel: str, *, first: bool) -> None:
+        """SUBSCRIBE for the channel's first local subscriber; every one waits until Redis
+        confirmed it, at most `confirm_timeout_seconds` in all."""
         try:
-            await asyncio.wait_for(asyncio.shield(confirmation), self._confirm_timeout_seconds)
+            async with asyncio.timeout(self._confirm_timeout_seconds):
+                if first:
+                    self._confirmations[channel] = asyncio.get_running_loop().create_future()
+                    async with self._pubsub_lock:
+                        with self._connector.errors():
+                            await self._pubsub_connection().subscribe(keys.channel(channel))
+                    self._start_reader()
+                confirmation = self._confirmations.get(channel)
+                if confirmation is not None:
+                    await asyncio.shield(confirmation)
         except TimeoutError:
             raise BackendTimeout(f"redis did not confirm the subscription to {channel!r}") from None
 
@@ -158,29 +164,34 @@ class RedisEventBus(EventBus):
         if self._pubsub is None:
             return
         try:
-            with self._connector.errors():
-                await self._pubsub.unsubscribe(keys.channel(channel))
+            async with self._pubsub_lock:
+                with self._connector.errors():
+                    await self._pubsub.unsubscribe(keys.channel(channel))
         except Exception as error:  # the reader reconnects and re-subscribes without it
             log.info("could not unsubscribe from %r: %s", channel, error)
 
     async def _read(self) -> None:
+        # NOTE: redis-py's PubSub is not safe for concurrent use (two tasks reconnecting one
+        # connection at once left a subscriber unconfirmed for 20 s in a chaos run): every
+        # call on it holds `_pubsub_lock`, the reader for one short read at a time.
         pubsub = self._pubsub_connection()
         failures = 0
         heard = time.monotonic()
         pinged: float | None = None
         while True:
             try:
-                message = await pubsub.get_message(timeout=READ_TIMEOUT)
-                now = time.monotonic()
-                if message is None:
-                    if pinged is not None and now - pinged > LIVENESS_SECONDS:
-                        log.warning("event bus: no PONG from redis in %.1f s", now - pinged)
-                        pinged = None
-                        await self._drop_connection(pubsub)
-                    elif pinged is None and now - heard > LIVENESS_SECONDS:
-                        pinged = now
-                        await pubsub.ping()
-                    continue
+                async with self._pubsub_lock:
+                    message = await pubsub.get_message(timeout=READ_TIMEOUT)
+                    now = time.monotonic()
+                    if message is None:
+                        if pinged is not None and now - pinged > LIVENESS_SECONDS:
+                            log.warning("event bus: no PONG from redis in %.1f s", now - pinged)
+                            pinged = None
+                            await self._drop_connection(pubsub)
+                        elif pinged is None and now - heard > LIVENESS_SECONDS:
+                            pinged = now
+                            await pubsub.ping()
+                        continue
             except Exception as error:
                 delay = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
                 failures += 1
