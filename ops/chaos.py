@@ -2,7 +2,7 @@
 audit of what was acknowledged against what Redis kept.
 
     ops/chaos.sh [--runs N] [--wait-replicas 0,1] [--pause SECONDS] [--min-replicas-to-write N]
-                 [--repeat K] [--sse] [--rate R] [--seconds S] [--smoke]
+                 [--repeat K] [--sse] [--down-after-ms MS] [--rate R] [--seconds S] [--smoke]
 
 Every run starts from nothing: a fresh Sentinel topology (ops/sentinel.sh: one master, two
 replicas, three Sentinels), a PostgreSQL, and one app instance on the `sentinel` profile with
@@ -111,14 +111,17 @@ class Outcome:
     chart: str = ""
 
     @property
-    def window(self) -> float:
-        return max(self.windows, default=float("nan"))
+    def unprovoked_switches(self) -> int:
+        """Failovers no fault of ours explains (none within 15 s after one): false ones."""
+        return sum(
+            not any(0 <= switch - fault <= 15 for fault in self.faults) for switch in self.switches
+        )
 
 
 class Topology:
     """One Sentinel topology of this run, driven through ops/sentinel.sh."""
 
-    def __init__(self, directory: Path, min_replicas_to_write: int) -> None:
+    def __init__(self, directory: Path, min_replicas_to_write: int, down_after_ms: int) -> None:
         ports = [load.free_port() for _ in range(6)]
         self.directory = directory
         self.env = {
@@ -127,6 +130,7 @@ class Topology:
             "REDIS_PORTS": ",".join(map(str, ports[:3])),
             "SENTINEL_PORTS": ",".join(map(str, ports[3:])),
             "MIN_REPLICAS_TO_WRITE": str(min_replicas_to_write),
+            "DOWN_AFTER_MS": str(down_after_ms),
         }
 
     def run(self, *arguments: str) -> str:
@@ -171,7 +175,9 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
     name = f"{variant.name}-{number}"
     try:
         with ExitStack() as stack:
-            topology = Topology(work / "sentinel", variant.min_replicas_to_write)
+            topology = Topology(
+                work / "sentinel", variant.min_replicas_to_write, options.down_after_ms
+            )
             environment = topology.up()
             stack.callback(topology.run, "down")
             database_url = load.postgres(work, load.free_port(), stack)
@@ -495,6 +501,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=1, help="failovers in one run")
     parser.add_argument("--sse", action="store_true", help="SSE clients across the fault")
     parser.add_argument("--sse-clients", type=int, default=5)
+    parser.add_argument(
+        "--down-after-ms", type=int, default=1000, help="Sentinel's down-after-milliseconds"
+    )
     parser.add_argument("--rate", type=int, default=200, help="requests per second")
     parser.add_argument("--seconds", type=int, default=20, help="k6 duration per run")
     parser.add_argument("--smoke", action="store_true", help="one tiny run per variant (CI)")
@@ -506,6 +515,8 @@ def main() -> int:
         parser.error("--runs must be 1-20 and --rate 1-2000 (bounded load on this machine)")
     if not 4 <= options.seconds <= 300 or not 1 <= options.repeat <= 10:
         parser.error("--seconds must be 4-300 and --repeat 1-10")
+    if not 100 <= options.down_after_ms <= 60_000:
+        parser.error("--down-after-ms must be 100-60000")
     if options.repeat > 1:
         options.seconds = max(options.seconds, 15 * options.repeat)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop what was started

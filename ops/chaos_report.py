@@ -77,9 +77,10 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
     lines += [
         "| variant | runs | acknowledged (median) | lost: median / max | stored, never "
         "acknowledged: median / max | write unavailability s: median / max | kill to "
-        "+switch-master s: median | 503s (median) | timeouts (median) | 202/s before / after |"
-        + (" SSE events missed: max |" if options.sse else ""),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if options.sse else ""),
+        "+switch-master s: median | false failovers | 503s (median) | timeouts (median) | 202/s "
+        "before / after |" + (" SSE events missed: max |" if options.sse else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        + ("---:|" if options.sse else ""),
     ]
     variants: dict[str, list[Any]] = {}
     for outcome in outcomes:
@@ -98,6 +99,7 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
             f"{max(r.stored_unacknowledged for r in runs)} "
             f"| {_median(windows):.2f} / {max(windows, default=float('nan')):.2f} "
             f"| {_median(switches):.2f} "
+            f"| {sum(r.unprovoked_switches for r in runs)} "
             f"| {_median(r.statuses.get(503, 0) for r in runs):g} "
             f"| {_median(r.statuses.get(0, 0) for r in runs):g} "
             f"| {_median(r.rate_before for r in runs):.0f} / "
@@ -133,7 +135,8 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         f"- k6: constant-arrival-rate {options.rate} POST /usage per second for "
         f"{options.seconds} s, 5 s request timeout; the fault at 30% of the run"
         + (f", {options.repeat} faults 60% of the run apart" if options.repeat > 1 else ""),
-        "- Sentinel: down-after-milliseconds 1000, quorum 2, failover-timeout 10000",
+        f"- Sentinel: down-after-milliseconds {options.down_after_ms}, quorum 2, "
+        "failover-timeout 10000; a false failover: a +switch-master no fault explains",
         f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
         f"- REQUEST_DEADLINE_SECONDS: 2 (the app's default); runs per variant: {options.runs}",
         "- lost: answered 202 and missing from the new master afterwards; stored, never "

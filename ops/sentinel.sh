@@ -245,7 +245,8 @@ pause_master() {
     master=$(master_port) || { say "no Sentinel answers"; exit 1; }
     pid=$(pid_of "redis-$master")
     [ -n "$pid" ] || { say "no pid file for 127.0.0.1:$master"; exit 1; }
-    trap 'kill -CONT "$pid" 2>/dev/null || true' EXIT # never leave it stopped
+    paused_pid=$pid # global: the EXIT trap runs after this function's locals are gone
+    trap 'kill -CONT "$paused_pid" 2>/dev/null || true' EXIT # never leave it stopped
     kill -STOP "$pid"
     echo "PAUSED_MASTER=$master"
     echo "PAUSED_AT_MS=$(now_ms)"
