@@ -76,7 +76,7 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
     lines = ["# Chaos runs, level 4", ""]
     lines += [
         "| variant | runs | acknowledged (median) | lost: median / max | stored, never "
-        "acknowledged: median / max | write unavailability s: median / max | kill to "
+        "acknowledged: median / max | write unavailability s: median / max | fault to "
         "+switch-master s: median | false failovers | 503s (median) | timeouts (median) | 202/s "
         "before / after |" + (" SSE events missed: max |" if options.sse else ""),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -133,8 +133,12 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         "",
         f"- machine: {load_report.MACHINE}; Sentinel topology of 3 Redis + 3 Sentinels",
         f"- k6: constant-arrival-rate {options.rate} POST /usage per second for "
-        f"{options.seconds} s, 5 s request timeout; the fault at 30% of the run"
-        + (f", {options.repeat} faults 60% of the run apart" if options.repeat > 1 else ""),
+        f"{options.seconds} s, 5 s request timeout; "
+        + (
+            f"{options.repeat} faults from 15% of the run, {75 // options.repeat}% of it apart"
+            if options.repeat > 1
+            else "the fault at 30% of the run"
+        ),
         f"- Sentinel: down-after-milliseconds {options.down_after_ms}, quorum 2, "
         "failover-timeout 10000; a false failover: a +switch-master no fault explains",
         f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
