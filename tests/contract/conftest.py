@@ -19,7 +19,7 @@ from tests.contract.repositories import (
 )
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
-from tests.support.sentinel_topology import SentinelTopology
+from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 
 BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel"]
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
@@ -56,6 +56,8 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
         yield chosen
     finally:
         await chosen.close()
+        if request.param == "sentinel":
+            collect_sentinel_leftovers()
 
 
 @pytest.fixture(params=REPOSITORIES)

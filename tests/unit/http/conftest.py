@@ -19,7 +19,11 @@ from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
 from tests.support.secrets import ScriptedSecrets
-from tests.support.sentinel_topology import SentinelTopology, master_address
+from tests.support.sentinel_topology import (
+    SentinelTopology,
+    collect_sentinel_leftovers,
+    master_address,
+)
 from tests.unit.conftest import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -75,6 +79,8 @@ async def assembly(
         yield built
     finally:
         await built.container.backends().shutdown()
+        if profile_settings.profile is Profile.SENTINEL:
+            collect_sentinel_leftovers()
 
 
 Rebuild = Callable[..., Assembly]
