@@ -326,8 +326,9 @@ def audit(outcome: Outcome, samples: list[Sample], stored: set[int]) -> None:
         # before it: the window is the longest stretch without any 202 from a little before
         # the fault until the next one, not the pair of 202s around the fault's instant.
         around = [at for at in ok if fault - 0.5 <= at < end]
-        if around and around[-1] <= fault and samples:
-            # Not back by the end of the run (or the next fault): that whole stretch.
+        if around and samples:
+            # Writes that stop again, or never come back, before the run (or the next fault)
+            # ends: the stretch from the last 202 to there counts too.
             around.append(min(end, samples[-1].at))
         gaps = [later - earlier for earlier, later in itertools.pairwise(around)]
         if gaps:
