@@ -3,7 +3,7 @@ scripts, and the translation of `redis.exceptions` into `ports.errors`."""
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from types import TracebackType
 from typing import Any, Final
@@ -69,10 +69,8 @@ class Timing:
         master each time) through three quarters of the deadline: 0.1 + 0.2 + 4 x 0.3 s of
         backoff at most with a 2 s deadline, so a request that arrives late in a failover is
         served by the new master instead of failing."""
-        return cls(
-            pool_timeout=deadline_seconds * 0.75,
-            connect_timeout=deadline_seconds / 5,
-            socket_timeout=deadline_seconds / 5,
+        return replace(
+            cls.within(deadline_seconds),
             retries=6,
             backoff_base=deadline_seconds / 40,
             backoff_cap=deadline_seconds * 0.15,

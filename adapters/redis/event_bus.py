@@ -116,22 +116,22 @@ class RedisEventBus(EventBus):
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _latest(self, channel: str) -> EventId:
-        with self._connector.errors():
-            latest, _, _ = await self._replay(
-                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
-                args=["", 0],
-            )
+        latest, _, _ = await self._read_history(channel, "", 0)
         return _event_id(latest) or EventId.ORIGIN
 
     async def _history_after(self, channel: str, start: EventId) -> Replay:
-        with self._connector.errors():
-            latest, gap, entries = await self._replay(
-                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
-                args=[str(start), HISTORY_SIZE],
-            )
+        latest, gap, entries = await self._read_history(channel, str(start), HISTORY_SIZE)
         if int(gap):
             return HistoryGap(_event_id(latest))
         return [_entry(channel, entry) for entry in entries]
+
+    async def _read_history(self, channel: str, after: str, count: int) -> Any:
+        """`event_replay.lua`: [newest id or "", gap 0/1, entries after `after`]."""
+        with self._connector.errors():
+            return await self._replay(
+                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
+                args=[after, count],
+            )
 
     def _pubsub_connection(self) -> PubSub:
         if self._pubsub is None:
