@@ -1,4 +1,5 @@
-"""Command line: `redis-practice serve [--profile P] [--host H] [--port N]`."""
+"""Command line: `redis-practice serve [--profile P] [--host H] [--port N]`, `db upgrade|current`,
+`ledger-worker`, `coupons reconcile EVENT_ID [--fix]`."""
 
 import argparse
 import logging
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from adapters.http.server import BoundedHttpToolsProtocol
 from adapters.sql.database import describe_url
 from adapters.sql.migrations import HEAD, current, upgrade
+from composition import ledger
 from composition.asgi import announce, load_settings
 from composition.root import build
 from composition.settings import Profile, Settings
@@ -67,13 +69,49 @@ def _parser() -> argparse.ArgumentParser:
     actions = database.add_subparsers(dest="action", required=True)
     actions.add_parser("upgrade", help="apply every migration not applied yet")
     actions.add_parser("current", help="print the revision the database is at")
+    commands.add_parser(
+        "ledger-worker",
+        help="archive issued coupons from the ledger feed (until SIGTERM or SIGINT)",
+        description="One ledger worker: reads the coupon ledger feed of $REDIS_URL (or the "
+        "Sentinels) as a member of its consumer group and writes to $DATABASE_URL. Several "
+        "may run; they share the work. Every app instance runs one too.",
+    )
+    coupons = commands.add_parser("coupons", help="coupon ledger operations")
+    coupon_actions = coupons.add_subparsers(dest="action", required=True)
+    reconcile = coupon_actions.add_parser(
+        "reconcile",
+        help="compare an event's coupons in Redis and in the archive",
+        description="Print how Redis and the archive differ for one event: coupons missing "
+        "in the archive, missing in Redis, conflicting owners. Exit status 0 when clean, 1 "
+        "when drift remains, 2 for an unknown event, 3 when a store is unreachable.",
+    )
+    reconcile.add_argument("event_id", type=_event_id, help="the coupon event")
+    reconcile.add_argument(
+        "--fix",
+        action="store_true",
+        help="repair by adding what either store lacks (conflicts are only reported)",
+    )
     return parser
+
+
+def _event_id(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"not an event id: {raw[:30]!r}")
+    return int(raw)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "db":
         return _database(args.action, load_settings(dict(os.environ)))
+    if args.command in {"ledger-worker", "coupons"}:
+        logging.basicConfig(
+            level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        settings = load_settings(dict(os.environ))
+        if args.command == "ledger-worker":
+            return ledger.run_worker(settings)
+        return ledger.reconcile(settings, args.event_id, fix=args.fix)
     environ = dict(os.environ)
     if args.profile is not None:
         environ["APP_PROFILE"] = args.profile

@@ -5,7 +5,10 @@ NOTE: adapters are built without I/O, so they are plain `Singleton`s rather than
 What must be released on shutdown is listed in `closeables` and closed by `Backends`.
 """
 
+import os
 import random
+import secrets
+import socket
 from collections.abc import Callable
 
 from dependency_injector import containers, providers
@@ -16,9 +19,11 @@ from adapters.http.app import HttpOptions, UseCases, create_http_app
 from adapters.http.messages.events import bus_message
 from adapters.http.messages.notices import render_page
 from adapters.inmemory.cache import InMemoryCache
+from adapters.inmemory.coupon_archive import InMemoryCouponArchive
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.event_bus import InMemoryEventBus
 from adapters.inmemory.health import InMemoryProbe
+from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.lock import InMemoryLock
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
 from adapters.inmemory.ranking import InMemoryRanking
@@ -41,22 +46,31 @@ from adapters.redis.client import (
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
+from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.search_history import RedisSearchHistory
 from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore
 from adapters.redis.usage_log import RedisUsageLog
+from adapters.sql.coupon_archive import SqlCouponArchive
 from adapters.sql.health import SqlProbe
 from adapters.sql.lifecycle import SqlDatabase
 from adapters.sql.notice_repository import SqlNoticeRepository
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
-from composition.lifecycle import Backends
+from composition.lifecycle import Backends, BackgroundTask
 from composition.settings import Profile, Settings
 from domain.model.otp import CodeDigester
-from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
+from domain.usecases.coupons import (
+    ClaimCoupon,
+    CreateCouponEvent,
+    ListClaims,
+    ListMyCoupons,
+    ShowCouponEvent,
+)
 from domain.usecases.events import FollowChannel, PublishEvent
+from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 from domain.usecases.operations import CheckReadiness
 from domain.usecases.otp import IssueOtp, VerifyOtp
@@ -88,7 +102,9 @@ class MemoryAdapters(_ProfileAdapters):
     throttle = providers.Singleton(InMemoryThrottle, _ProfileAdapters.clock)
     search_history = providers.Singleton(InMemorySearchHistory, _ProfileAdapters.clock)
     ranking = providers.Singleton(InMemoryRanking, _ProfileAdapters.clock)
-    coupons = providers.Singleton(InMemoryCouponLedger)
+    ledger_feed = providers.Singleton(InMemoryLedgerFeed, _ProfileAdapters.clock)
+    coupons = providers.Singleton(InMemoryCouponLedger, ledger_feed)
+    archive = providers.Singleton(InMemoryCouponArchive)
     lock = providers.Singleton(InMemoryLock, _ProfileAdapters.clock)
     bus = providers.Singleton(InMemoryEventBus, _ProfileAdapters.clock)
     usage = providers.Singleton(InMemoryUsageLog, _ProfileAdapters.clock)
@@ -118,6 +134,11 @@ def _redis_client(settings: Settings) -> Redis | SentinelMaster:
             settings.redis_sentinels, settings.redis_sentinel_service, deadline_seconds=deadline
         )
     return connect(settings.redis_url, deadline_seconds=deadline)
+
+
+def _blocking_read_seconds(deadline_seconds: float) -> float:
+    # A blocking read must end well inside the socket timeout, or the client gives up on it.
+    return Timing.within(deadline_seconds).socket_timeout / 2
 
 
 def _durability(settings: Settings) -> Durability:
@@ -159,6 +180,14 @@ class RedisAdapters(_ProfileAdapters):
     search_history = providers.Singleton(RedisSearchHistory, connector)
     ranking = providers.Singleton(RedisRanking, connector)
     coupons = providers.Singleton(RedisCouponLedger, connector)
+    ledger_feed = providers.Singleton(
+        RedisLedgerFeed,
+        connector,
+        max_block_seconds=providers.Callable(_blocking_read_seconds, _deadline),
+    )
+    archive = providers.Singleton(
+        SqlCouponArchive, database.provided.engine, database.provided.errors
+    )
     lock = providers.Singleton(RedisLock, connector)
     bus = providers.Singleton(
         RedisEventBus, connector, confirm_timeout_seconds=providers.Callable(_half, _deadline)
@@ -170,6 +199,18 @@ class RedisAdapters(_ProfileAdapters):
     )
     closeables = providers.List(database, connector, bus)  # closed in reverse: the bus first
     startables = providers.List(database)
+
+
+def _consumer_name() -> str:
+    """This process among the ledger workers: host, pid, and a random part (a pid is reused)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+
+def _worker_policy(settings: Settings) -> WorkerPolicy:
+    return WorkerPolicy(
+        batch_size=settings.ledger_batch_size,
+        reclaim_idle_seconds=settings.ledger_reclaim_idle_seconds,
+    )
 
 
 def _enabled_cache(enabled: bool, cache: object) -> object | None:
@@ -234,7 +275,9 @@ class Application(containers.DeclarativeContainer):
         put_score=providers.Singleton(PutScore, adapters.ranking),
         show_leaderboard=providers.Singleton(ShowLeaderboard, adapters.ranking),
         show_standing=providers.Singleton(ShowStanding, adapters.ranking),
-        create_coupon_event=providers.Singleton(CreateCouponEvent, adapters.coupons),
+        create_coupon_event=providers.Singleton(
+            CreateCouponEvent, adapters.coupons, adapters.archive
+        ),
         show_coupon_event=providers.Singleton(ShowCouponEvent, adapters.coupons),
         claim_coupon=providers.Singleton(
             ClaimCoupon,
@@ -243,10 +286,12 @@ class Application(containers.DeclarativeContainer):
             announcer,
             secrets,
             telemetry,
+            clock,
             lock_ttl_seconds=deadline,
             lock_wait_seconds=providers.Callable(_lock_wait_seconds, deadline),
         ),
         list_claims=providers.Singleton(ListClaims, adapters.coupons),
+        list_my_coupons=providers.Singleton(ListMyCoupons, adapters.archive),
         publish_event=providers.Singleton(PublishEvent, adapters.bus),
         follow_channel=providers.Singleton(FollowChannel, adapters.bus),
         record_usage=providers.Singleton(RecordUsage, adapters.usage, secrets),
@@ -257,7 +302,25 @@ class Application(containers.DeclarativeContainer):
             timeout_seconds=providers.Callable(_half, deadline),
         ),
     )
-    backends = providers.Singleton(Backends, adapters.closeables, adapters.startables)
+    ledger_worker = providers.Singleton(
+        ArchiveIssuedCoupons,
+        adapters.ledger_feed,
+        adapters.archive,
+        telemetry,
+        clock,
+        consumer=providers.Callable(_consumer_name),
+        policy=providers.Callable(_worker_policy, settings),
+    )
+    """The ledger worker of this process: it runs while the app serves (see `backends`)."""
+    reconcile_coupons = providers.Singleton(
+        ReconcileCoupons, adapters.coupons, adapters.archive, adapters.ledger_feed
+    )
+    backends = providers.Singleton(
+        Backends,
+        adapters.closeables,
+        adapters.startables,
+        background=providers.List(providers.Singleton(BackgroundTask, ledger_worker)),
+    )
     http_app = providers.Singleton(
         create_http_app, usecases, metrics=metrics, options=http_options, lifecycle=backends
     )

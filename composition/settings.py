@@ -58,6 +58,10 @@ class Settings:
     session_ttl_seconds: int = 3600
     request_deadline_seconds: float = 2.0
     sse_max_stream_seconds: float = 0.0
+    ledger_batch_size: int = 100
+    ledger_reclaim_idle_seconds: float = 30.0
+    """A feed entry pending this long without acknowledgement is taken over by another
+    ledger worker (its consumer died or is stuck)."""
 
     def cache_policy(self) -> CachePolicy:
         """Pages live `cache_ttl_seconds` (up to 10% less); a fill holds its lease for a
@@ -104,6 +108,10 @@ class Settings:
             ),
             sse_max_stream_seconds=env.number(
                 "SSE_MAX_STREAM_SECONDS", 0.0, minimum=0.0, maximum=86_400.0
+            ),
+            ledger_batch_size=env.integer("LEDGER_BATCH_SIZE", 100, minimum=1, maximum=10_000),
+            ledger_reclaim_idle_seconds=env.number(
+                "LEDGER_RECLAIM_IDLE_SECONDS", 30.0, minimum=0.1, maximum=86_400.0
             ),
         )
 

@@ -2,8 +2,10 @@
 
 from typing import Protocol
 
-from domain.model.coupons import ClaimStrategy
+from domain.model.coupons import ClaimOutcome, ClaimStrategy
+from domain.model.ledger import Backlog
 from domain.model.notices import CacheStatus
+from domain.model.otp import VerificationOutcome
 
 
 class Telemetry(Protocol):
@@ -12,13 +14,21 @@ class Telemetry(Protocol):
     Contract: synchronous, in-process and infallible. Reporting never blocks and never raises:
     a metrics problem must not fail a request.
     - `cache_request`: how a notice page was served.
-    - `coupon_claim`: `result` is one of "claimed", "already_claimed", "sold_out",
-      "lock_busy", "unavailable".
-    - `otp_verification`: `result` is one of "verified", "wrong_code", "no_code", "unavailable".
+    - `coupon_claim`: how a claim under a strategy ended.
+    - `otp_verification`: how a verification ended.
+    - `ledger_archived`: coupons the ledger worker wrote to the archive, and conflicts (entries
+      the archive refused: another owner or number archived); `ledger_parked`: poison entries
+      moved to the dead letters; `ledger_backlog`: the feed's backlog as last measured.
     """
 
     def cache_request(self, status: CacheStatus) -> None: ...
 
-    def coupon_claim(self, strategy: ClaimStrategy, result: str) -> None: ...
+    def coupon_claim(self, strategy: ClaimStrategy, outcome: ClaimOutcome) -> None: ...
 
-    def otp_verification(self, result: str) -> None: ...
+    def otp_verification(self, outcome: VerificationOutcome) -> None: ...
+
+    def ledger_archived(self, *, written: int, conflicts: int) -> None: ...
+
+    def ledger_parked(self) -> None: ...
+
+    def ledger_backlog(self, backlog: Backlog) -> None: ...

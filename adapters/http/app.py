@@ -26,7 +26,13 @@ from adapters.http.resources.sessions import SessionsResource
 from adapters.http.resources.usage import UsageResource
 from adapters.http.routes import JSON, ROUTES, Auth, Operation, Route, route_template
 from adapters.prometheus.metrics import Metrics
-from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
+from domain.usecases.coupons import (
+    ClaimCoupon,
+    CreateCouponEvent,
+    ListClaims,
+    ListMyCoupons,
+    ShowCouponEvent,
+)
 from domain.usecases.events import FollowChannel, PublishEvent
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 from domain.usecases.operations import CheckReadiness
@@ -60,6 +66,7 @@ class UseCases:
     show_coupon_event: ShowCouponEvent
     claim_coupon: ClaimCoupon
     list_claims: ListClaims
+    list_my_coupons: ListMyCoupons
     publish_event: PublishEvent
     follow_channel: FollowChannel
     record_usage: RecordUsage
@@ -158,7 +165,11 @@ def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[
         SearchesResource(uc.record_search, uc.recent_searches),
         RankingsResource(uc.add_score, uc.put_score, uc.show_leaderboard, uc.show_standing),
         CouponsResource(
-            uc.create_coupon_event, uc.show_coupon_event, uc.claim_coupon, uc.list_claims
+            uc.create_coupon_event,
+            uc.show_coupon_event,
+            uc.claim_coupon,
+            uc.list_claims,
+            uc.list_my_coupons,
         ),
         EventsResource(
             uc.publish_event,

@@ -88,6 +88,7 @@ def _operation(route: Route, operation: Operation) -> Json:
     document: Json = {
         "operationId": operation.handler.__qualname__.replace("Resource.", "."),
         "summary": operation.summary,
+        **({"description": operation.description} if operation.description else {}),
         "responses": {
             str(success): _reply(operation.reply),
             **{str(status): _problem(status) for status in errors},

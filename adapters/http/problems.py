@@ -31,7 +31,8 @@ BEARER_CHALLENGE: Final = {"WWW-Authenticate": "Bearer"}
 
 class HttpProblem(falcon.HTTPError):
     """An HTTP error carrying RFC 9457 members: `detail`, and `errors` (422), `attempts_left`
-    (a wrong OTP code) or `checks` (readiness) where they apply."""
+    (a wrong OTP code), `checks` (readiness) or `coupon_id` (a repeated claim) where they
+    apply."""
 
     def __init__(
         self,
@@ -42,11 +43,13 @@ class HttpProblem(falcon.HTTPError):
         errors: list[FieldError] | None = None,
         attempts_left: int | msgspec.UnsetType = msgspec.UNSET,
         checks: dict[str, str] | msgspec.UnsetType = msgspec.UNSET,
+        coupon_id: int | msgspec.UnsetType = msgspec.UNSET,
     ) -> None:
         super().__init__(status, description=detail, headers=dict(headers or {}))
         self.errors = errors
         self.attempts_left = attempts_left
         self.checks = checks
+        self.coupon_id = coupon_id
 
 
 def problem_document(status: int, detail: str) -> Problem:
@@ -69,7 +72,12 @@ def _document(error: falcon.HTTPError, req: falcon.asgi.Request) -> Problem:
         return Problem(**common)
     if error.errors is not None:
         return ValidationProblem(**common, errors=error.errors)
-    return Problem(**common, attempts_left=error.attempts_left, checks=error.checks)
+    return Problem(
+        **common,
+        attempts_left=error.attempts_left,
+        checks=error.checks,
+        coupon_id=error.coupon_id,
+    )
 
 
 def serialize_problem(
@@ -109,8 +117,8 @@ def problem_for(error: Exception) -> HttpProblem:
             return HttpProblem(403, str(error))
         case NotFound():
             return HttpProblem(404, str(error))
-        case AlreadyClaimed():
-            return HttpProblem(409, str(error))
+        case AlreadyClaimed(coupon_id=coupon_id):
+            return HttpProblem(409, str(error), coupon_id=coupon_id)
         case SoldOut():
             return HttpProblem(410, str(error))
         case ScoreOutOfRange():

@@ -72,6 +72,7 @@ class Operation:
     handler: Callable[..., Awaitable[Any]]
     summary: str
     reply: Reply
+    description: str = ""
     body: type[msgspec.Struct] | None = None
     query: type[msgspec.Struct] | None = None
     headers: type[msgspec.Struct] | None = None
@@ -301,6 +302,9 @@ ROUTES: Final = (
                 method="POST",
                 handler=CouponsResource.claim,
                 summary="Claim one coupon for the caller",
+                description="Retry-safe: a claim by a user who holds a coupon of the event "
+                "answers 409 with that `coupon_id`, so a client whose 201 was lost learns its "
+                "coupon by claiming again.",
                 reply=_ok(201, "Claimed", coupons.Coupon),
                 auth=Auth.USER,
                 refusals=(409, 410),
@@ -312,6 +316,22 @@ ROUTES: Final = (
                 reply=_ok(200, "A page", coupons.Claims),
                 query=Paging,
                 auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+    Route(
+        path="/me/coupons",
+        resource=CouponsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=CouponsResource.mine,
+                summary="The caller's coupons, newest claim first",
+                description="From the durable ledger: a coupon appears once the ledger worker "
+                "has archived it (milliseconds after the claim normally; `ledger_lag_seconds` "
+                "on /metrics says how far behind it is).",
+                reply=_ok(200, "The caller's coupons", coupons.MyCoupons),
+                auth=Auth.USER,
             ),
         ),
     ),

@@ -1,17 +1,21 @@
-"""In-memory `CouponLedger`: events by id, each with its coupons by user."""
+"""In-memory `CouponLedger`: events by id, each with its coupons by user; what it issues goes
+to an `InMemoryLedgerFeed` in the same step."""
 
-import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.round_trip import round_trip
 from domain.model.coupons import (
+    AlreadyHeld,
     Claimed,
     ClaimRefusal,
     ClaimResult,
     ClaimsPage,
     Coupon,
     CouponEvent,
-    CouponEventDraft,
+    IssuedCoupon,
 )
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
@@ -21,54 +25,69 @@ from ports.coupon_ledger import CouponLedger
 @dataclass(slots=True)
 class _Event:
     definition: CouponEvent
-    coupons: dict[UserId, Coupon] = field(default_factory=dict)
+    coupons: dict[UserId, IssuedCoupon] = field(default_factory=dict)
     tokens: dict[UserId, str] = field(default_factory=dict)
 
 
 class InMemoryCouponLedger(CouponLedger):
     """`issued` is the number of users holding a coupon."""
 
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
+    def __init__(self, feed: InMemoryLedgerFeed) -> None:
+        self._feed = feed
+        self._last_id = 0
         self._events: dict[int, _Event] = {}
 
-    async def create(self, draft: CouponEventDraft) -> CouponEvent:
+    async def new_event_id(self) -> int:
         await round_trip()
-        event = CouponEvent(
-            id=next(self._ids), name=draft.name, quantity=draft.quantity, strategy=draft.strategy
-        )
-        self._events[event.id] = _Event(event)
-        return event
+        self._last_id += 1
+        return self._last_id
+
+    async def skip_event_ids(self, through: int) -> None:
+        await round_trip()
+        self._last_id = max(self._last_id, through)
+
+    async def open(self, event: CouponEvent) -> None:
+        await round_trip()
+        self._events.setdefault(event.id, _Event(_defined(event)))
 
     async def event(self, event_id: int) -> CouponEvent | None:
         await round_trip()
         state = self._events.get(event_id)
         if state is None:
             return None
+        definition = state.definition
         return CouponEvent(
             id=event_id,
-            name=state.definition.name,
-            quantity=state.definition.quantity,
-            strategy=state.definition.strategy,
+            name=definition.name,
+            quantity=definition.quantity,
+            strategy=definition.strategy,
             issued=len(state.coupons),
         )
 
     async def claim_atomically(
-        self, event: CouponEvent, user_id: UserId, *, claim_token: str
+        self, event_id: int, user_id: UserId, *, claim_token: str, claimed_at: datetime
     ) -> ClaimResult:
         await round_trip()
-        state = self._events[event.id]
+        state = self._events.get(event_id)
+        if state is None:
+            return ClaimRefusal.NO_EVENT
         held = state.coupons.get(user_id)
         if held is not None:
             if state.tokens.get(user_id) == claim_token:
-                return Claimed(coupon=held, issued=len(state.coupons))
-            return ClaimRefusal.ALREADY_CLAIMED
+                return Claimed(coupon=held.coupon, issued=len(state.coupons))
+            return AlreadyHeld(coupon=held.coupon)
         if len(state.coupons) >= state.definition.quantity:
             return ClaimRefusal.SOLD_OUT
-        coupon = Coupon(event_id=event.id, coupon_id=len(state.coupons) + 1, user_id=user_id)
-        state.coupons[user_id] = coupon
+        issued = IssuedCoupon(
+            event_id=event_id,
+            coupon_id=len(state.coupons) + 1,
+            user_id=user_id,
+            claimed_at=claimed_at,
+        )
+        state.coupons[user_id] = issued
         state.tokens[user_id] = claim_token
-        return Claimed(coupon=coupon, issued=len(state.coupons))
+        self._feed.append(issued)
+        return Claimed(coupon=issued.coupon, issued=len(state.coupons))
 
     async def issued(self, event_id: int) -> int:
         await round_trip()
@@ -78,19 +97,56 @@ class InMemoryCouponLedger(CouponLedger):
     async def holder_coupon(self, event_id: int, user_id: UserId) -> Coupon | None:
         await round_trip()
         state = self._events.get(event_id)
-        return state.coupons.get(user_id) if state is not None else None
+        held = state.coupons.get(user_id) if state is not None else None
+        return held.coupon if held is not None else None
 
-    async def record(self, coupon: Coupon) -> bool:
+    async def record(self, coupon: Coupon, *, claimed_at: datetime) -> int:
         await round_trip()
         coupons = self._events[coupon.event_id].coupons
-        held = coupons.setdefault(coupon.user_id, coupon)
-        return held == coupon
+        held = coupons.get(coupon.user_id)
+        if held is None:
+            held = coupons[coupon.user_id] = IssuedCoupon(
+                event_id=coupon.event_id,
+                coupon_id=coupon.coupon_id,
+                user_id=coupon.user_id,
+                claimed_at=claimed_at,
+            )
+            self._feed.append(held)
+        return held.coupon_id
 
     async def claims(self, event_id: int, request: PageRequest) -> ClaimsPage:
         await round_trip()
-        state = self._events.get(event_id)
-        if state is None:
-            return ClaimsPage(total=0, items=())
-        ordered = sorted(state.coupons.values(), key=lambda c: (c.coupon_id, c.user_id))
+        ordered = [coupon.coupon for coupon in self._ordered(event_id)]
         page = ordered[request.offset : request.offset + request.limit]
         return ClaimsPage(total=len(ordered), items=tuple(page))
+
+    async def holdings(self, event_id: int) -> Sequence[IssuedCoupon]:
+        await round_trip()
+        return self._ordered(event_id)
+
+    def _ordered(self, event_id: int) -> list[IssuedCoupon]:
+        state = self._events.get(event_id)
+        if state is None:
+            return []
+        return sorted(state.coupons.values(), key=lambda c: (c.coupon_id, c.user_id))
+
+    async def restore(self, event: CouponEvent, coupons: Sequence[IssuedCoupon]) -> int:
+        await round_trip()
+        state = self._events.setdefault(event.id, _Event(_defined(event)))
+        self._last_id = max(self._last_id, event.id)
+        restored = 0
+        for coupon in coupons:
+            if coupon.user_id not in state.coupons:
+                state.coupons[coupon.user_id] = coupon
+                restored += 1
+        return restored
+
+    def forget(self, event_id: int) -> None:
+        """Lose an event and its coupons, as a flush would (tests inject drift with it)."""
+        self._events.pop(event_id, None)
+
+
+def _defined(event: CouponEvent) -> CouponEvent:
+    return CouponEvent(
+        id=event.id, name=event.name, quantity=event.quantity, strategy=event.strategy
+    )

@@ -1,6 +1,6 @@
 """Every collector the service exports, registered on one registry per application."""
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Gauge
 
 from adapters.prometheus.loop_metrics import LoopCounter, LoopHistogram
 
@@ -61,5 +61,40 @@ class Metrics:
             "redis_errors",
             "Errors from Redis by kind (connection, timeout, response, ...).",
             ("kind",),
+            registry=self.registry,
+        )
+        self.ledger_written = LoopCounter(
+            "ledger_entries_written",
+            "Issued coupons the ledger worker wrote to the archive.",
+            (),
+            registry=self.registry,
+        )
+        self.ledger_conflicts = LoopCounter(
+            "ledger_conflicts",
+            "Feed entries the archive refused: another owner or number archived (naive claims).",
+            (),
+            registry=self.registry,
+        )
+        self.ledger_dead_letters = LoopCounter(
+            "ledger_dead_letters",
+            "Poison feed entries parked in the dead letters.",
+            (),
+            registry=self.registry,
+        )
+        for counter in (self.ledger_written, self.ledger_conflicts, self.ledger_dead_letters):
+            counter.labels()  # a series at 0 from the start, not from the first event
+        self.ledger_pending = Gauge(
+            "ledger_pending_entries",
+            "Feed entries read by a ledger worker and not acknowledged yet.",
+            registry=self.registry,
+        )
+        self.ledger_unread = Gauge(
+            "ledger_unread_entries",
+            "Feed entries no ledger worker has read yet.",
+            registry=self.registry,
+        )
+        self.ledger_lag = Gauge(
+            "ledger_lag_seconds",
+            "Age of the oldest feed entry not acknowledged by the archive (0: caught up).",
             registry=self.registry,
         )

@@ -1,9 +1,16 @@
 """Redis `CouponLedger`: per event a hash (definition), a sorted set of claims (user -> coupon
-number) and a hash of claim tokens, all under one hash tag."""
+number), hashes of claim tokens and claim times, and the ledger feed (a stream), all under
+one hash tag."""
 
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from adapters.ledger_entries import epoch_ms, from_epoch_ms
 from adapters.redis import keys
 from adapters.redis.client import RedisConnector
 from domain.model.coupons import (
+    AlreadyHeld,
     Claimed,
     ClaimRefusal,
     ClaimResult,
@@ -11,40 +18,51 @@ from domain.model.coupons import (
     ClaimStrategy,
     Coupon,
     CouponEvent,
-    CouponEventDraft,
+    IssuedCoupon,
 )
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
 from ports.coupon_ledger import CouponLedger
 from ports.errors import BackendUnavailable
 
+LEDGER_GROUP: Final = "archive"
+"""The consumer group of every ledger feed: the ledger workers."""
+_CHUNK: Final = 1000
+
 
 class RedisCouponLedger(CouponLedger):
     """`claim_atomically` is `coupon_claim.lua`; the primitives are single commands, a MULTI
     or a one-command script (`record`), each its own round trip, so that composing them races
-    exactly as it would in any client that checks and then acts. The claims' writes are
-    acknowledged writes (`RedisConnector.acknowledged`)."""
+    exactly as it would in any client that checks and then acts. Both scripts that issue a
+    coupon append it to the event's ledger feed (`XADD`) inside the script. The claims' writes
+    are acknowledged writes (`RedisConnector.acknowledged`)."""
 
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector
         self._redis = connector.client
         self._claim = connector.acknowledged("coupon_claim")
         self._record = connector.acknowledged("coupon_record")
+        self._open = connector.acknowledged("coupon_open")
+        self._restore = connector.acknowledged("coupon_restore")
+        self._raise = connector.acknowledged("counter_raise")
 
-    async def create(self, draft: CouponEventDraft) -> CouponEvent:
+    async def new_event_id(self) -> int:
         with self._connector.errors():
-            event_id = int(await self._redis.incr(keys.coupon_event_ids()))
-            await self._redis.hset(
-                keys.coupon_event(event_id),
-                mapping={
-                    "name": draft.name,
-                    "quantity": draft.quantity,
-                    "strategy": draft.strategy.value,
-                },
+            return int(await self._redis.incr(keys.coupon_event_ids()))
+
+    async def skip_event_ids(self, through: int) -> None:
+        with self._connector.errors():
+            await self._raise(keys=[keys.coupon_event_ids()], args=[through])
+
+    async def open(self, event: CouponEvent) -> None:
+        with self._connector.errors():
+            # NOTE: registered first: a registered feed that is not open yet reads as empty,
+            # an open feed nobody registered would never be read.
+            await self._redis.sadd(keys.coupon_ledgers(), event.id)
+            await self._open(
+                keys=[keys.coupon_event(event.id), keys.coupon_ledger(event.id)],
+                args=[event.name, event.quantity, event.strategy.value, LEDGER_GROUP],
             )
-        return CouponEvent(
-            id=event_id, name=draft.name, quantity=draft.quantity, strategy=draft.strategy
-        )
 
     async def event(self, event_id: int) -> CouponEvent | None:
         with self._connector.errors():
@@ -63,26 +81,31 @@ class RedisCouponLedger(CouponLedger):
         )
 
     async def claim_atomically(
-        self, event: CouponEvent, user_id: UserId, *, claim_token: str
+        self, event_id: int, user_id: UserId, *, claim_token: str, claimed_at: datetime
     ) -> ClaimResult:
         with self._connector.errors():
             result = await self._claim(
                 keys=[
-                    keys.coupon_event(event.id),
-                    keys.coupon_claims(event.id),
-                    keys.coupon_claim_tokens(event.id),
+                    keys.coupon_event(event_id),
+                    keys.coupon_claims(event_id),
+                    keys.coupon_claim_tokens(event_id),
+                    keys.coupon_claimed_at(event_id),
+                    keys.coupon_ledger(event_id),
                 ],
-                args=[user_id, claim_token],
+                args=[user_id, claim_token, epoch_ms(claimed_at), event_id],
             )
         match result[0]:
             case 1:
-                coupon = Coupon(event_id=event.id, coupon_id=int(result[1]), user_id=user_id)
+                coupon = Coupon(event_id=event_id, coupon_id=int(result[1]), user_id=user_id)
                 return Claimed(coupon=coupon, issued=int(result[2]))
             case 0:
-                return ClaimRefusal.ALREADY_CLAIMED
+                held = Coupon(event_id=event_id, coupon_id=int(result[1]), user_id=user_id)
+                return AlreadyHeld(coupon=held)
             case -1:
                 return ClaimRefusal.SOLD_OUT
-        raise BackendUnavailable(f"coupon event {event.id} is missing from redis")
+            case -2:
+                return ClaimRefusal.NO_EVENT
+        raise BackendUnavailable(f"unexpected reply from the claim script: {result!r}")
 
     async def issued(self, event_id: int) -> int:
         with self._connector.errors():
@@ -95,14 +118,18 @@ class RedisCouponLedger(CouponLedger):
             return None
         return Coupon(event_id=event_id, coupon_id=int(number), user_id=user_id)
 
-    async def record(self, coupon: Coupon) -> bool:
+    async def record(self, coupon: Coupon, *, claimed_at: datetime) -> int:
+        event_id = coupon.event_id
         with self._connector.errors():
             number = await self._record(
-                keys=[keys.coupon_claims(coupon.event_id)],
-                args=[coupon.user_id, coupon.coupon_id],
+                keys=[
+                    keys.coupon_claims(event_id),
+                    keys.coupon_claimed_at(event_id),
+                    keys.coupon_ledger(event_id),
+                ],
+                args=[coupon.user_id, coupon.coupon_id, epoch_ms(claimed_at), event_id],
             )
-        # Added now, or by the first run of this very call: the user holds this coupon.
-        return number is not None and int(number) == coupon.coupon_id
+        return int(number)
 
     async def claims(self, event_id: int, request: PageRequest) -> ClaimsPage:
         key = keys.coupon_claims(event_id)
@@ -119,3 +146,54 @@ class RedisCouponLedger(CouponLedger):
                 for user, number in entries
             ),
         )
+
+    async def holdings(self, event_id: int) -> Sequence[IssuedCoupon]:
+        held: list[IssuedCoupon] = []
+        with self._connector.errors():
+            times = await self._redis.hgetall(keys.coupon_claimed_at(event_id))
+            start = 0
+            while True:
+                entries: list[Any] = await self._redis.zrange(
+                    keys.coupon_claims(event_id), start, start + _CHUNK - 1, withscores=True
+                )
+                for user, number in entries:
+                    held.append(
+                        IssuedCoupon(
+                            event_id=event_id,
+                            coupon_id=int(number),
+                            user_id=UserId(user.decode()),
+                            claimed_at=from_epoch_ms(int(times.get(user, 0))),
+                        )
+                    )
+                if len(entries) < _CHUNK:
+                    return held
+                start += _CHUNK
+
+    async def restore(self, event: CouponEvent, coupons: Sequence[IssuedCoupon]) -> int:
+        definition = [event.name, event.quantity, event.strategy.value]
+        restored = 0
+        with self._connector.errors():
+            await self._redis.sadd(keys.coupon_ledgers(), event.id)
+            for start in range(0, max(1, len(coupons)), _CHUNK):
+                triples = [
+                    value
+                    for coupon in coupons[start : start + _CHUNK]
+                    for value in (coupon.user_id, coupon.coupon_id, epoch_ms(coupon.claimed_at))
+                ]
+                restored += int(
+                    await self._restore(
+                        keys=[
+                            keys.coupon_event(event.id),
+                            keys.coupon_claims(event.id),
+                            keys.coupon_claimed_at(event.id),
+                        ],
+                        args=[*definition, *triples],
+                    )
+                )
+            await self._open(
+                keys=[keys.coupon_event(event.id), keys.coupon_ledger(event.id)],
+                args=[*definition, LEDGER_GROUP],
+            )
+        # NOTE: event ids come from a counter a flush resets: never hand this one out again.
+        await self.skip_event_ids(event.id)
+        return restored

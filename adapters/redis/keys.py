@@ -78,6 +78,26 @@ def coupon_claim_tokens(event_id: int) -> str:
     return f"{PREFIX}:coupon-event:{{{event_id}}}:tokens"
 
 
+def coupon_claimed_at(event_id: int) -> str:
+    """Hash: user id -> when the coupon was claimed (milliseconds since the epoch)."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:claimed-at"
+
+
+def coupon_ledger(event_id: int) -> str:
+    """Stream: the event's issued coupons on their way to the archive (the ledger feed)."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:ledger"
+
+
+def coupon_dead_letters(event_id: int) -> str:
+    """Stream: the event's feed entries that could not be read as coupons, and why."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:ledger:dead"
+
+
+def coupon_ledgers() -> str:
+    """Set: the ids of the events whose ledger feed the workers read."""
+    return f"{PREFIX}:coupon-events:ledgers"
+
+
 def lock(name: str) -> str:
     return f"{PREFIX}:lock:{{{name}}}"
 

@@ -1,6 +1,8 @@
-"""Coupon events: a fixed quantity of coupons, one per user, claimed under a chosen strategy."""
+"""Coupon events: a fixed quantity of coupons, one per user, claimed under a chosen strategy;
+and the ledger of issued coupons that makes every one of them durable."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from domain.model.identity import UserId
@@ -60,6 +62,20 @@ class ClaimsPage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedCoupon:
+    """A coupon as the ledger keeps it: who got which number of which event, and when."""
+
+    event_id: int
+    coupon_id: int
+    user_id: UserId
+    claimed_at: datetime
+
+    @property
+    def coupon(self) -> Coupon:
+        return Coupon(event_id=self.event_id, coupon_id=self.coupon_id, user_id=self.user_id)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Claimed:
     """The claim was granted; `issued` counts this coupon too."""
 
@@ -67,11 +83,29 @@ class Claimed:
     issued: int
 
 
-class ClaimRefusal(StrEnum):
-    """Why an atomic claim was refused."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlreadyHeld:
+    """The user holds a coupon of this event already: this one."""
 
+    coupon: Coupon
+
+
+class ClaimRefusal(StrEnum):
+    """Why an atomic claim was refused, other than the user holding a coupon already."""
+
+    SOLD_OUT = "sold_out"
+    NO_EVENT = "no_event"
+
+
+ClaimResult = Claimed | AlreadyHeld | ClaimRefusal
+
+
+class ClaimOutcome(StrEnum):
+    """How a claim ended, as the metrics count it."""
+
+    CLAIMED = "claimed"
     ALREADY_CLAIMED = "already_claimed"
     SOLD_OUT = "sold_out"
-
-
-ClaimResult = Claimed | ClaimRefusal
+    NOT_FOUND = "not_found"
+    LOCK_BUSY = "lock_busy"
+    UNAVAILABLE = "unavailable"

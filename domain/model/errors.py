@@ -43,7 +43,12 @@ class TooManyCodes(DomainError):
 
 
 class AlreadyClaimed(DomainError):
-    """This user already holds a coupon of this event."""
+    """This user already holds a coupon of this event: `coupon_id` (so that a client whose
+    first answer was lost can learn its coupon by claiming again)."""
+
+    def __init__(self, coupon_id: int) -> None:
+        super().__init__(f"this user already holds coupon {coupon_id} of this event")
+        self.coupon_id = coupon_id
 
 
 class SoldOut(DomainError):

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from dataclasses import dataclass
+from enum import StrEnum
 
 from domain.model.identity import UserId
 
@@ -87,3 +88,12 @@ class CodeMissing:
 
 
 Verification = CodeVerified | CodeRejected | CodeMissing
+
+
+class VerificationOutcome(StrEnum):
+    """How a code verification ended, as the metrics count it."""
+
+    VERIFIED = "verified"
+    WRONG_CODE = "wrong_code"
+    NO_CODE = "no_code"
+    UNAVAILABLE = "unavailable"

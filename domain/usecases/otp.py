@@ -10,6 +10,7 @@ from domain.model.otp import (
     IssuedOtp,
     IssueRefused,
     OtpPolicy,
+    VerificationOutcome,
     token_digest,
 )
 from domain.model.throttling import Throttled
@@ -92,19 +93,19 @@ class VerifyOtp:
                 user_id, self._digester(user_id, code), attempt_id=self._secrets.nonce()
             )
         except PortError:
-            self._telemetry.otp_verification("unavailable")
+            self._telemetry.otp_verification(VerificationOutcome.UNAVAILABLE)
             raise
         match verification:
             case CodeVerified():
-                self._telemetry.otp_verification("verified")
+                self._telemetry.otp_verification(VerificationOutcome.VERIFIED)
                 token = self._secrets.token()
                 await self._tokens.open_session(
                     token_digest(token), user_id, ttl_seconds=self._session_ttl_seconds
                 )
                 return Session(user_id=user_id, token=token, expires_in=self._session_ttl_seconds)
             case CodeRejected(attempts_left=attempts_left):
-                self._telemetry.otp_verification("wrong_code")
+                self._telemetry.otp_verification(VerificationOutcome.WRONG_CODE)
                 raise WrongCode(attempts_left)
             case CodeMissing():
-                self._telemetry.otp_verification("no_code")
+                self._telemetry.otp_verification(VerificationOutcome.NO_CODE)
                 raise NoActiveCode("no active code for this user")

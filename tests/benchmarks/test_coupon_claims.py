@@ -13,12 +13,14 @@ from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.redis.client import RedisConnector
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.lock import RedisLock
+from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
-from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
+from domain.model.coupons import ClaimStrategy, Coupon
 from domain.model.identity import UserId
 from domain.usecases.coupons import ClaimCoupon
 from tests.benchmarks.conftest import Loop
 from tests.support.announcer import RecordingAnnouncer
+from tests.support.coupons import open_event
 
 pytestmark = pytest.mark.benchmark
 CLAIMERS = 200
@@ -36,14 +38,13 @@ def test_claims_per_second(
         RecordingAnnouncer(),
         SystemSecrets(),
         CountingTelemetry(),
+        SystemClock(),
         lock_ttl_seconds=10,
         lock_wait_seconds=10,
     )
 
     def new_event() -> tuple[tuple[int], dict[str, object]]:
-        draft = CouponEventDraft(name="bench", quantity=10**6, strategy=strategy)
-        event = loop.run(ledger.create(draft))
-        assert event is not None
+        event = loop.run(open_event(ledger, quantity=10**6, strategy=strategy, name="bench"))
         return (event.id,), {}
 
     async def herd(event_id: int) -> None:

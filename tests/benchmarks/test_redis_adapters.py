@@ -29,7 +29,6 @@ from adapters.redis.ranking import RedisRanking
 from adapters.redis.search_history import RedisSearchHistory
 from adapters.redis.token_store import RedisTokenStore
 from adapters.redis.usage_log import RedisUsageLog
-from domain.model.coupons import ClaimStrategy, CouponEventDraft
 from domain.model.events import BusMessage
 from domain.model.identity import UserId
 from domain.model.notices import Notice, NoticePage
@@ -38,6 +37,7 @@ from domain.model.usage import UsageRecord
 from ports.cache import CacheMiss
 from ports.event_bus import HISTORY_SIZE
 from tests.benchmarks.conftest import BATCH, Call, Loop
+from tests.support.coupons import open_event
 
 pytestmark = pytest.mark.benchmark
 
@@ -175,11 +175,12 @@ def prepared(loop: Loop, connector: RedisConnector) -> None:
         await cache.store(PAGE, render_page(page), fill, ttl_seconds=3600)
         for n in range(100):
             await ranking.put("bench", f"m{n}", n)
-        draft = CouponEventDraft(name="b", quantity=10**6, strategy=ClaimStrategy.ATOMIC)
-        event = await ledger.create(draft)
+        event = await open_event(ledger, quantity=10**6, name="b")
         assert event.id == EVENT_ID
         for n in range(50):
-            await ledger.claim_atomically(event, UserId(f"u{n}"), claim_token=f"t{n}")
+            await ledger.claim_atomically(
+                event.id, UserId(f"u{n}"), claim_token=f"t{n}", claimed_at=datetime.now(UTC)
+            )
         for term in "abcde":
             await RedisSearchHistory(connector).record(ALICE, term, keep=5, ttl_seconds=3600)
 

@@ -6,6 +6,7 @@ from adapters.inmemory.cache import InMemoryCache
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.event_bus import InMemoryEventBus
 from adapters.inmemory.health import InMemoryProbe
+from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.lock import InMemoryLock
 from adapters.inmemory.ranking import InMemoryRanking
 from adapters.inmemory.search_history import InMemorySearchHistory
@@ -16,6 +17,7 @@ from ports.cache import Cache
 from ports.coupon_ledger import CouponLedger
 from ports.event_bus import EventBus
 from ports.health import HealthProbe
+from ports.ledger_feed import LedgerFeed
 from ports.lock import Lock
 from ports.ranking import Ranking
 from ports.search_history import SearchHistory
@@ -32,11 +34,15 @@ class Backend(Protocol):
     are two instances of the service sharing the backend.
     """
 
+    serves_others_while_blocked: bool
+    """Whether other clients are served while one waits in a blocking read (not fakeredis)."""
+
     def cache(self) -> Cache: ...
     def tokens(self) -> TokenStore: ...
     def search_history(self) -> SearchHistory: ...
     def ranking(self) -> Ranking: ...
     def coupons(self) -> CouponLedger: ...
+    def ledger_feed(self) -> LedgerFeed: ...
     def lock(self) -> Lock: ...
     def bus(self) -> EventBus: ...
     def usage(self) -> UsageLog: ...
@@ -47,11 +53,25 @@ class Backend(Protocol):
         """Let `seconds` pass for every TTL, lease and window of the backend."""
         ...
 
+    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
+        """Append any fields to an event's ledger feed, as a buggy or hostile writer could."""
+        ...
+
+    async def dead_letters(self, event_id: int) -> list[str]:
+        """Why each parked entry of the event was parked, oldest first."""
+        ...
+
+    async def feed_length(self, event_id: int) -> int:
+        """How many entries of the event the feed still keeps."""
+        ...
+
     async def close(self) -> None: ...
 
 
 class InMemoryBackend(Backend):
     """The in-process adapters: one object per port, all on one manual clock."""
+
+    serves_others_while_blocked = True
 
     def __init__(self) -> None:
         self.clock = ManualClock()
@@ -59,7 +79,8 @@ class InMemoryBackend(Backend):
         self._tokens = InMemoryTokenStore(self.clock)
         self._search_history = InMemorySearchHistory(self.clock)
         self._ranking = InMemoryRanking(self.clock)
-        self._coupons = InMemoryCouponLedger()
+        self._feed = InMemoryLedgerFeed(self.clock)
+        self._coupons = InMemoryCouponLedger(self._feed)
         self._lock = InMemoryLock(self.clock)
         self._bus = InMemoryEventBus(self.clock)
         self._usage = InMemoryUsageLog(self.clock)
@@ -80,6 +101,9 @@ class InMemoryBackend(Backend):
     def coupons(self) -> CouponLedger:
         return self._coupons
 
+    def ledger_feed(self) -> LedgerFeed:
+        return self._feed
+
     def lock(self) -> Lock:
         return self._lock
 
@@ -97,6 +121,15 @@ class InMemoryBackend(Backend):
 
     async def advance(self, seconds: float) -> None:
         self.clock.advance(seconds)
+
+    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
+        self._feed.append_fields(event_id, fields)
+
+    async def dead_letters(self, event_id: int) -> list[str]:
+        return [why for entry, why in self._feed.dead_letters if entry.event_id == event_id]
+
+    async def feed_length(self, event_id: int) -> int:
+        return await self._feed.in_flight(event_id)
 
     async def close(self) -> None:
         await self._bus.close()

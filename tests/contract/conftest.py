@@ -42,7 +42,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
                 connection_pool_class=BlockingConnectionPool,
                 max_connections=MAX_CONNECTIONS,
             )
-            chosen = RedisBackend(fake)
+            chosen = RedisBackend(fake, serves_others_while_blocked=False)
         case "redis":
             server: RedisServer = request.getfixturevalue("redis_server")
             client = connect(server.url, deadline_seconds=DEADLINE_SECONDS)
@@ -82,6 +82,26 @@ async def repository(
         await chosen.close()
 
 
+SENTINEL_LEFTOVERS = (
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function StreamWriter.__del__"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <function AbstractConnection.__del__"
+        ":pytest.PytestUnraisableExceptionWarning"
+    ),
+)
+"""See `collect_sentinel_leftovers`: the sockets redis-py's Sentinel clients drop under a herd
+may be collected in the middle of the test that made them, not only at its end. (The naive
+herd, 2,000 record scripts each appending to a stream and waiting for a replica, drops
+whole connections too: unclosed, not lost; every claim in it still succeeds.)"""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each real server's tests together (one server, one topology for the session)."""
     items.sort(key=lambda item: ("[redis" in item.nodeid, "[sentinel" in item.nodeid))
+    for item in items:
+        if "[sentinel" in item.nodeid:
+            for marker in SENTINEL_LEFTOVERS:
+                item.add_marker(marker)

@@ -4,6 +4,7 @@ from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 
+from adapters.redis import keys
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
     Durability,
@@ -15,6 +16,7 @@ from adapters.redis.client import (
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
+from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.search_history import RedisSearchHistory
@@ -70,8 +72,13 @@ class RedisBackend(Backend):
     connection: a second instance of the service."""
 
     def __init__(
-        self, client: Redis | SentinelMaster, durability: Durability | None = None
+        self,
+        client: Redis | SentinelMaster,
+        durability: Durability | None = None,
+        *,
+        serves_others_while_blocked: bool = True,
     ) -> None:
+        self.serves_others_while_blocked = serves_others_while_blocked
         self._connector = RedisConnector(client, durability=durability)
         self.client = self._connector.client
         self._buses: list[RedisEventBus] = []
@@ -90,6 +97,9 @@ class RedisBackend(Backend):
 
     def coupons(self) -> CouponLedger:
         return RedisCouponLedger(self._connector)
+
+    def ledger_feed(self) -> RedisLedgerFeed:
+        return RedisLedgerFeed(self._connector, max_block_seconds=1.0)
 
     def lock(self) -> Lock:
         return RedisLock(self._connector)
@@ -110,6 +120,15 @@ class RedisBackend(Backend):
 
     async def advance(self, seconds: float) -> None:
         await shift_ttls(self.client, seconds)
+
+    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
+        await self.client.xadd(keys.coupon_ledger(event_id), dict(fields))  # type: ignore[arg-type]
+
+    async def dead_letters(self, event_id: int) -> list[str]:
+        return [entry["reason"] for entry in await self.ledger_feed().dead_letters(event_id)]
+
+    async def feed_length(self, event_id: int) -> int:
+        return int(await self.client.xlen(keys.coupon_ledger(event_id)))
 
     async def close(self) -> None:
         for bus in self._buses:

@@ -5,6 +5,8 @@ the same count), which proves the suite can see the race it guards against, and 
 """
 
 import asyncio
+from collections.abc import Sequence
+from datetime import datetime
 
 import pytest
 
@@ -16,7 +18,7 @@ from domain.model.coupons import (
     ClaimStrategy,
     Coupon,
     CouponEvent,
-    CouponEventDraft,
+    IssuedCoupon,
 )
 from domain.model.errors import AlreadyClaimed, SoldOut
 from domain.model.identity import UserId
@@ -25,6 +27,8 @@ from domain.usecases.coupons import ClaimCoupon
 from ports.coupon_ledger import CouponLedger
 from tests.contract.backends import Backend
 from tests.support.announcer import RecordingAnnouncer
+from tests.support.clock import ManualClock
+from tests.support.coupons import open_event
 
 CLAIMERS, QUANTITY = 2_000, 100
 
@@ -37,6 +41,7 @@ def claimer(backend: Backend, ledger: CouponLedger | None = None) -> ClaimCoupon
         RecordingAnnouncer(),
         SystemSecrets(),
         CountingTelemetry(),
+        ManualClock(),
         lock_ttl_seconds=30,
         lock_wait_seconds=30,
     )
@@ -45,9 +50,7 @@ def claimer(backend: Backend, ledger: CouponLedger | None = None) -> ClaimCoupon
 async def herd(
     backend: Backend, strategy: ClaimStrategy
 ) -> tuple[int, list[Coupon | BaseException]]:
-    event = await backend.coupons().create(
-        CouponEventDraft(name="herd", quantity=QUANTITY, strategy=strategy)
-    )
+    event = await open_event(backend.coupons(), name="herd", quantity=QUANTITY, strategy=strategy)
     claim = claimer(backend)
     results = await asyncio.gather(
         *(claim(event.id, UserId(f"user{n}")) for n in range(CLAIMERS)), return_exceptions=True
@@ -92,16 +95,24 @@ class ChecksBeforeActs(CouponLedger):
         self._unchecked = claimers
         self._all_checked = asyncio.Event()
 
-    async def create(self, draft: CouponEventDraft) -> CouponEvent:
-        return await self._ledger.create(draft)
+    async def new_event_id(self) -> int:
+        return await self._ledger.new_event_id()
+
+    async def skip_event_ids(self, through: int) -> None:
+        await self._ledger.skip_event_ids(through)
+
+    async def open(self, event: CouponEvent) -> None:
+        await self._ledger.open(event)
 
     async def event(self, event_id: int) -> CouponEvent | None:
         return await self._ledger.event(event_id)
 
     async def claim_atomically(
-        self, event: CouponEvent, user_id: UserId, *, claim_token: str
+        self, event_id: int, user_id: UserId, *, claim_token: str, claimed_at: datetime
     ) -> ClaimResult:
-        return await self._ledger.claim_atomically(event, user_id, claim_token=claim_token)
+        return await self._ledger.claim_atomically(
+            event_id, user_id, claim_token=claim_token, claimed_at=claimed_at
+        )
 
     async def issued(self, event_id: int) -> int:
         issued = await self._ledger.issued(event_id)
@@ -113,12 +124,18 @@ class ChecksBeforeActs(CouponLedger):
     async def holder_coupon(self, event_id: int, user_id: UserId) -> Coupon | None:
         return await self._ledger.holder_coupon(event_id, user_id)
 
-    async def record(self, coupon: Coupon) -> bool:
+    async def record(self, coupon: Coupon, *, claimed_at: datetime) -> int:
         await self._all_checked.wait()
-        return await self._ledger.record(coupon)
+        return await self._ledger.record(coupon, claimed_at=claimed_at)
 
     async def claims(self, event_id: int, request: PageRequest) -> ClaimsPage:
         return await self._ledger.claims(event_id, request)
+
+    async def holdings(self, event_id: int) -> Sequence[IssuedCoupon]:
+        return await self._ledger.holdings(event_id)
+
+    async def restore(self, event: CouponEvent, coupons: Sequence[IssuedCoupon]) -> int:
+        return await self._ledger.restore(event, coupons)
 
 
 async def test_the_naive_strategy_over_issues(backend: Backend) -> None:
@@ -127,9 +144,7 @@ async def test_the_naive_strategy_over_issues(backend: Backend) -> None:
     100), so this run fixes an interleaving concurrency allows: every claimer checks, then
     every claimer acts. Nothing in `naive` or in the store prevents it."""
     ledger = ChecksBeforeActs(backend.coupons(), CLAIMERS)
-    event = await ledger.create(
-        CouponEventDraft(name="herd", quantity=QUANTITY, strategy=ClaimStrategy.NAIVE)
-    )
+    event = await open_event(ledger, name="herd", quantity=QUANTITY, strategy=ClaimStrategy.NAIVE)
     claim = claimer(backend, ledger)
 
     results = await asyncio.gather(*(claim(event.id, UserId(f"user{n}")) for n in range(CLAIMERS)))
@@ -142,9 +157,7 @@ async def test_the_naive_strategy_over_issues(backend: Backend) -> None:
 async def test_one_user_claiming_50_times_at_once_gets_one_coupon(
     backend: Backend, strategy: ClaimStrategy
 ) -> None:
-    event = await backend.coupons().create(
-        CouponEventDraft(name="greedy", quantity=QUANTITY, strategy=strategy)
-    )
+    event = await open_event(backend.coupons(), name="greedy", quantity=QUANTITY, strategy=strategy)
     claim = claimer(backend)
 
     results = await asyncio.gather(

@@ -128,9 +128,10 @@ class PostgresServer:
             connection.execute("CREATE SCHEMA public")
 
     def empty(self) -> None:
-        """Delete every notice and restart the ids (a migrated schema stays)."""
+        """Delete every notice, coupon event and coupon, and restart the ids (a migrated
+        schema stays)."""
         with psycopg.connect(self.dsn, autocommit=True) as connection:
-            connection.execute("TRUNCATE notices RESTART IDENTITY")
+            connection.execute("TRUNCATE notices, coupon_events, coupons RESTART IDENTITY")
 
     @asynccontextmanager
     async def locked(self, table: str) -> AsyncIterator[None]:

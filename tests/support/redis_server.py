@@ -47,11 +47,13 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """`redis-server` on 127.0.0.1:<port>, no persistence, killed on `stop()`."""
+    """`redis-server` on 127.0.0.1:<port>, killed on `stop()`; no persistence, or (`durable`)
+    an append-only file synced on every write, which a restart reads back."""
 
-    def __init__(self, binary: str, directory: Path) -> None:
+    def __init__(self, binary: str, directory: Path, *, durable: bool = False) -> None:
         self._binary = binary
         self._directory = directory
+        self._durable = durable
         self.port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -65,7 +67,8 @@ class RedisServer:
             "port": str(self.port),
             "dir": str(self._directory),
             "save": "",
-            "appendonly": "no",
+            "appendonly": "yes" if self._durable else "no",
+            "appendfsync": "always",
             "daemonize": "no",
             "logfile": str(self._directory / "redis.log"),
         }
@@ -118,10 +121,11 @@ class RedisServer:
 
 
 @contextmanager
-def running_redis(directory: Path) -> Iterator[RedisServer]:
+def running_redis(directory: Path, *, durable: bool = False) -> Iterator[RedisServer]:
     """A started server with its data in `directory`, killed on exit. Missing binary: see
     `require_binary`."""
-    server = RedisServer(require_binary("redis-server", CANDIDATES), directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    server = RedisServer(require_binary("redis-server", CANDIDATES), directory, durable=durable)
     server.start()
     try:
         yield server

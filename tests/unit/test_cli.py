@@ -8,22 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from adapters.sql.migrations import HEAD
 from tests.support.app_server import get
+from tests.support.commands import run_python
 from tests.support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, *args],
-        env={**os.environ, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+run = run_python
 
 
 @pytest.mark.parametrize(
@@ -88,8 +81,8 @@ def test_db_upgrade_migrates_and_current_tells(tmp_path: Path) -> None:
 
     assert before.stdout.strip().endswith("at revision none (empty)")
     assert (upgraded.returncode, again.returncode) == (0, 0)
-    assert upgraded.stdout.strip().endswith("at revision 0001 (was empty)")
-    assert again.stdout.strip().endswith("at revision 0001 (was 0001)")
+    assert upgraded.stdout.strip().endswith(f"at revision {HEAD} (was empty)")
+    assert again.stdout.strip().endswith(f"at revision {HEAD} (was {HEAD})")
 
 
 def test_db_upgrade_against_an_unreachable_database_fails_in_one_line() -> None:
@@ -104,3 +97,41 @@ def test_db_upgrade_against_an_unreachable_database_fails_in_one_line() -> None:
         "OperationalError: cannot reach it"
     ]
     assert "hunter2" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["coupons", "reconcile", "1"], ["coupons", "reconcile", "1", "--fix"], ["ledger-worker"]],
+)
+def test_ledger_commands_refuse_the_memory_profile_in_one_line(args: list[str]) -> None:
+    result = run(["-m", "composition", *args], {"APP_PROFILE": "memory"})
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"redis-practice: {' '.join(args[:2]) if args[0] == 'coupons' else args[0]} needs "
+        "APP_PROFILE=redis or sentinel: the memory profile keeps its ledger inside the serving "
+        "process"
+    ]
+
+
+@pytest.mark.parametrize("event_id", ["abc", "0", "-1", "1.5", "٣", "9" * 30])
+def test_reconcile_refuses_what_is_not_an_event_id(event_id: str) -> None:
+    result = run(["-m", "composition", "coupons", "reconcile", event_id], {})
+
+    assert result.returncode == 2
+    assert "not an event id" in result.stderr
+
+
+def test_reconcile_with_redis_unreachable_fails_in_one_line(tmp_path: Path) -> None:
+    environment = {
+        "APP_PROFILE": "redis",
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'archive.sqlite3'}",
+        "REQUEST_DEADLINE_SECONDS": "0.5",
+    }
+
+    result = run(["-m", "composition", "coupons", "reconcile", "1"], environment)
+
+    assert result.returncode == 3
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("redis-practice: a store is unreachable: redis is unreachable")

@@ -1,11 +1,12 @@
 """Bodies of `/coupon-events`: an event as opened and as it stands, coupons, claims."""
 
+from collections.abc import Sequence
 from typing import Annotated, Literal, Self
 
 from msgspec import Meta, Struct
 
 import domain.model.coupons as model
-from adapters.http.messages.fields import Count, Id, UserId, free_text, trim
+from adapters.http.messages.fields import Count, Id, Timestamp, UserId, free_text, rfc3339, trim
 
 EventName = Annotated[str, free_text(100)]
 Quantity = Annotated[int, Meta(ge=1, le=1_000_000)]
@@ -78,3 +79,22 @@ class Claims(Struct):
     @classmethod
     def of(cls, page: model.ClaimsPage) -> Self:
         return cls(page.total, [Claim(c.user_id, c.coupon_id) for c in page.items])
+
+
+class HeldCoupon(Struct):
+    """A coupon the caller holds, and when it was claimed."""
+
+    event_id: Id
+    coupon_id: CouponNumber
+    claimed_at: Timestamp
+
+
+class MyCoupons(Struct):
+    """The caller's coupons, newest claim first, as archived by the ledger worker (a coupon
+    appears milliseconds after its claim normally; later while the archive is down)."""
+
+    items: list[HeldCoupon]
+
+    @classmethod
+    def of(cls, coupons: Sequence[model.IssuedCoupon]) -> Self:
+        return cls([HeldCoupon(c.event_id, c.coupon_id, rfc3339(c.claimed_at)) for c in coupons])

@@ -16,7 +16,7 @@ class FieldError(Struct):
 
 class Problem(Struct, kw_only=True, omit_defaults=True):
     """What went wrong. `attempts_left` comes with a wrong OTP code, `checks` with a failed
-    readiness check."""
+    readiness check, `coupon_id` with a claim by a user who holds that coupon already."""
 
     type: str
     title: str
@@ -24,6 +24,7 @@ class Problem(Struct, kw_only=True, omit_defaults=True):
     detail: str
     attempts_left: Count | UnsetType = UNSET
     checks: dict[str, str] | UnsetType = UNSET
+    coupon_id: Annotated[int, Meta(ge=1)] | UnsetType = UNSET
 
 
 class ValidationProblem(Problem, kw_only=True, omit_defaults=True):

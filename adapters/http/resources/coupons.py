@@ -2,15 +2,28 @@
 
 import falcon.asgi
 
-from adapters.http.messages.coupons import Claims, Coupon, CouponEvent, CouponEventDraft
+from adapters.http.messages.coupons import (
+    Claims,
+    Coupon,
+    CouponEvent,
+    CouponEventDraft,
+    MyCoupons,
+)
 from adapters.http.messages.fields import page_request
 from adapters.http.messages.notices import Paging
 from domain.model.identity import UserId
-from domain.usecases.coupons import ClaimCoupon, CreateCouponEvent, ListClaims, ShowCouponEvent
+from domain.usecases.coupons import (
+    ClaimCoupon,
+    CreateCouponEvent,
+    ListClaims,
+    ListMyCoupons,
+    ShowCouponEvent,
+)
 
 
 class CouponsResource:
-    """Open an event (admin), show it, claim a coupon (user), list the claims (admin)."""
+    """Open an event (admin), show it, claim a coupon (user), list the claims (admin), list
+    the caller's coupons (user)."""
 
     def __init__(
         self,
@@ -18,11 +31,13 @@ class CouponsResource:
         show: ShowCouponEvent,
         claim: ClaimCoupon,
         list_claims: ListClaims,
+        mine: ListMyCoupons,
     ) -> None:
         self._create = create
         self._show = show
         self._claim = claim
         self._list_claims = list_claims
+        self._mine = mine
 
     async def create(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: CouponEventDraft
@@ -46,3 +61,8 @@ class CouponsResource:
     ) -> Claims:
         page = page_request(query.limit, query.offset)
         return Claims.of(await self._list_claims(event_id, page))
+
+    async def mine(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, user: UserId
+    ) -> MyCoupons:
+        return MyCoupons.of(await self._mine(user))

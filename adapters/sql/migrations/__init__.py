@@ -14,7 +14,7 @@ from sqlalchemy import create_engine
 
 from adapters.sql.database import database_url, sync_url
 
-HEAD: Final = "0001"
+HEAD: Final = "0002"
 """The revision this code expects (a test checks it is the scripts' head)."""
 
 

@@ -1,11 +1,12 @@
 """`/coupon-events` as API.md states it, herd included."""
 
 import asyncio
+from typing import Any
 
 import pytest
 from falcon import testing
 
-from tests.unit.http.conftest import ADMIN, assert_problem, error_fields, login
+from tests.unit.http.conftest import ADMIN, Advance, assert_problem, error_fields, login
 
 
 async def open_event(
@@ -45,7 +46,7 @@ async def test_claims_201_then_409_then_410(api: testing.ASGIConductor, strategy
 
     assert granted.status_code == 201
     assert granted.json == {"coupon_id": 1, "event_id": event_id, "user_id": "alice"}
-    assert_problem(again, 409)
+    assert_problem(again, 409, coupon_id=1)
     assert_problem(late, 410)
     event = (await api.simulate_get(f"/coupon-events/{event_id}")).json
     assert (event["strategy"], event["issued"], event["remaining"]) == (strategy, 1, 0)
@@ -120,3 +121,60 @@ async def test_claims_take_the_user_from_the_token_only(api: testing.ASGIConduct
 
     assert_problem(await api.simulate_post(f"/coupon-events/{event_id}/claims"), 401)
     assert_problem(await api.simulate_post(f"/coupon-events/{event_id}/claims", headers=ADMIN), 401)
+
+
+@pytest.mark.parametrize("strategy", ["atomic", "lock", "naive"])
+async def test_a_retried_claim_learns_the_coupon_of_the_first(
+    api: testing.ASGIConductor, strategy: str
+) -> None:
+    """A client whose 201 was lost claims again: the 409 carries the same coupon."""
+    event_id = (await open_event(api, quantity=5, strategy=strategy)).json["id"]
+    users = [await login(api, user) for user in ["u1", "u2", "u3"]]
+    claims = f"/coupon-events/{event_id}/claims"
+    firsts = [await api.simulate_post(claims, headers=user) for user in users]
+
+    retries = [await api.simulate_post(claims, headers=user) for user in users]
+
+    for first, retry in zip(firsts, retries, strict=True):
+        assert first.status_code == 201
+        assert_problem(retry, 409, coupon_id=first.json["coupon_id"])
+    assert [first.json["coupon_id"] for first in firsts] == [1, 2, 3]
+
+
+async def archived_coupons(
+    api: testing.ASGIConductor, headers: dict[str, str], count: int
+) -> list[dict[str, Any]]:
+    """`GET /me/coupons` once the ledger worker has archived `count` of the caller's coupons
+    (milliseconds after the claims; the test fails after 10 s)."""
+    async with asyncio.timeout(10):
+        while True:
+            mine = await api.simulate_get("/me/coupons", headers=headers)
+            assert mine.status_code == 200, mine.text
+            if len(mine.json["items"]) >= count:
+                items: list[dict[str, Any]] = mine.json["items"]
+                return items
+            await asyncio.sleep(0.01)  # NOTE: polls a documented asynchronous step
+
+
+async def test_my_coupons_are_listed_newest_first(
+    api: testing.ASGIConductor, advance: Advance
+) -> None:
+    alice, bob = await login(api, "alice"), await login(api, "bob")
+    events = [(await open_event(api, quantity=3)).json["id"] for _ in range(3)]
+    for event_id in events:
+        await api.simulate_post(f"/coupon-events/{event_id}/claims", headers=bob)
+        await api.simulate_post(f"/coupon-events/{event_id}/claims", headers=alice)
+        await advance(1)
+
+    mine = await archived_coupons(api, alice, 3)
+
+    assert [(item["event_id"], item["coupon_id"]) for item in mine] == [
+        (events[2], 2),
+        (events[1], 2),
+        (events[0], 2),
+    ]
+    assert all(item["claimed_at"].endswith("Z") for item in mine)
+    assert mine[0]["claimed_at"] > mine[1]["claimed_at"] > mine[2]["claimed_at"]
+    empty = await api.simulate_get("/me/coupons", headers=await login(api, "carol"))
+    assert empty.json == {"items": []}
+    assert_problem(await api.simulate_get("/me/coupons"), 401)

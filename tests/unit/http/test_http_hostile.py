@@ -260,3 +260,45 @@ async def test_a_repeated_last_event_id_is_422(api: testing.ASGIConductor) -> No
     )
 
     assert error_fields(answer) == ["Last-Event-ID"]
+
+
+HOSTILE_TOKENS = [
+    "Bearer " + "A" * 10_000,
+    "Bearer \u00e9t\u00e9",
+    "Bearer ' OR '1'='1",
+    "Bearer token\ttab",
+    "bearer lowercase-scheme",
+    "Bearer a b",
+]
+
+
+@pytest.mark.parametrize("authorization", HOSTILE_TOKENS)
+async def test_a_hostile_token_reads_no_coupons_and_claims_none(
+    api: testing.ASGIConductor, snapshot: Snapshot, authorization: str
+) -> None:
+    event = await api.simulate_post(
+        "/coupon-events", json={"name": "n", "quantity": 1}, headers=ADMIN
+    )
+    before = await snapshot()
+    headers = {"Authorization": authorization}
+
+    mine = await api.simulate_get("/me/coupons", headers=headers)
+    claim = await api.simulate_post(f"/coupon-events/{event.json['id']}/claims", headers=headers)
+
+    assert_problem(mine, 401)
+    assert_problem(claim, 401)
+    assert await snapshot() == before
+
+
+async def test_my_coupons_ignores_a_query_and_a_body(api: testing.ASGIConductor) -> None:
+    user = await login(api, "quiet-user")
+
+    answer = await api.simulate_get(
+        "/me/coupons",
+        params={"user_id": "someone-else", "limit": "-1"},
+        body=b'{"user_id": "someone-else"}',
+        headers={**user, **JSON_HEADERS},
+    )
+
+    assert answer.status_code == 200
+    assert answer.json == {"items": []}

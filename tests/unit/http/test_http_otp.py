@@ -219,6 +219,7 @@ async def test_user_endpoints_need_a_session_token(
 
     for result in [
         await api.simulate_get("/me/searches", headers=headers),
+        await api.simulate_get("/me/coupons", headers=headers),
         await api.simulate_post("/me/searches", json={"term": "x"}, headers=headers),
         await api.simulate_delete("/sessions/current", headers=headers),
     ]:

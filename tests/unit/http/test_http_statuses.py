@@ -121,6 +121,8 @@ async def valid_call(api: testing.ASGIConductor, operation: str, user: dict[str,
             return Call("POST", f"/coupon-events/{await open_event(api)}/claims", headers=user)
         case "Coupons.claims":
             return Call("GET", f"/coupon-events/{await open_event(api)}/claims", headers=ADMIN)
+        case "Coupons.mine":
+            return Call("GET", "/me/coupons", headers=user)
         case "Events.stream":
             return Call("GET", "/events/stream", query="channel=c")
         case "Events.publish_on_stream":

@@ -1,0 +1,181 @@
+"""The ledger commands: `redis-practice ledger-worker` and `redis-practice coupons reconcile`.
+
+Both run on the adapters of the configured profile (`redis` or `sentinel`: the memory profile
+keeps its ledger inside the serving process, where nothing else can reach it)."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from adapters.ledger_entries import epoch_ms
+from composition.lifecycle import Backends
+from composition.root import Assembly, build
+from composition.settings import Profile, Settings
+from domain.model.coupons import IssuedCoupon
+from domain.model.errors import NotFound
+from domain.model.ledger import Drift
+from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, Reconciliation
+from ports.errors import PortError
+
+log = logging.getLogger(__name__)
+
+EXIT_DRIFT = 1
+EXIT_USAGE = 2
+EXIT_UNREACHABLE = 3
+PROGRESS_SECONDS = 5.0
+
+
+def refuse_memory(settings: Settings, command: str) -> int | None:
+    if settings.profile is Profile.MEMORY:
+        print(
+            f"redis-practice: {command} needs APP_PROFILE=redis or sentinel: the memory profile "
+            "keeps its ledger inside the serving process",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return None
+
+
+def run_worker(settings: Settings, *, progress_seconds: float = PROGRESS_SECONDS) -> int:
+    """Run one ledger worker until SIGTERM or SIGINT, with a progress line now and then."""
+    refused = refuse_memory(settings, "ledger-worker")
+    if refused is not None:
+        return refused
+    return asyncio.run(_work(build(settings), progress_seconds))
+
+
+async def _work(built: Assembly, progress_seconds: float) -> int:
+    container: Any = built.container
+    worker: ArchiveIssuedCoupons = container.ledger_worker()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    backends = _backends(built)
+    await backends.startup()
+    print(f"ledger worker {worker.consumer}: started", flush=True)
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), progress_seconds)
+            await _progress(worker)
+        await running
+    finally:
+        await backends.shutdown()
+    print(f"ledger worker {worker.consumer}: stopped", flush=True)
+    return 0
+
+
+async def _progress(worker: ArchiveIssuedCoupons) -> None:
+    try:
+        backlog = await worker.measure()
+    except PortError as error:
+        backlog_text = f"backlog unknown ({error})"
+    else:
+        backlog_text = (
+            f"backlog: {backlog.pending} pending, {backlog.unread} unread, "
+            f"lag {backlog.lag_seconds:.1f} s"
+        )
+    print(
+        f"ledger worker {worker.consumer}: archived {worker.written}, conflicts "
+        f"{worker.conflicts}, parked {worker.parked}, taken over {worker.reclaimed}; "
+        f"{backlog_text}",
+        flush=True,
+    )
+
+
+def reconcile(settings: Settings, event_id: int, *, fix: bool, out: TextIO = sys.stdout) -> int:
+    """Print how Redis and the archive differ for one event; with `fix`, repair and print
+    what remains. 0: clean (after the fix), 1: drift remains, 2: no such event, 3: a store
+    is unreachable."""
+    refused = refuse_memory(settings, "coupons reconcile")
+    if refused is not None:
+        return refused
+    return asyncio.run(_reconcile(build(settings), event_id, fix, out))
+
+
+async def _reconcile(built: Assembly, event_id: int, fix: bool, out: TextIO) -> int:
+    container: Any = built.container
+    use_case: ReconcileCoupons = container.reconcile_coupons()
+    started = time.monotonic()
+    backends = _backends(built)
+    try:
+        await backends.startup()
+        result = await use_case(event_id, fix=fix)
+    except NotFound as error:
+        print(f"redis-practice: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except PortError as error:
+        print(f"redis-practice: a store is unreachable: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    finally:
+        await backends.shutdown()
+    out.write(report(result))
+    out.write(f"({time.monotonic() - started:.2f} s)\n")
+    final = result.remaining if result.remaining is not None else result.found
+    return 0 if final.clean else EXIT_DRIFT
+
+
+def _backends(built: Assembly) -> Backends:
+    """The profile's backends alone (the app's own ledger worker is not started)."""
+    adapters: Any = built.adapters
+    return Backends(adapters.closeables(), adapters.startables())
+
+
+def report(result: Reconciliation) -> str:
+    """The reconciliation for people: what differs, what was repaired, what remains."""
+    lines = describe(result.found)
+    if result.remaining is not None:
+        lines.append(
+            f"--fix: archived {result.archived} coupon(s) Redis held, restored {result.restored} "
+            "to Redis from the archive (a repair only adds: every coupon either store holds "
+            "was answered 201; conflicts are reported, never resolved by dropping one)"
+        )
+        lines.append("after the fix:")
+        lines.extend(f"  {line}" for line in describe(result.remaining))
+    return "\n".join(lines) + "\n"
+
+
+def describe(drift: Drift) -> list[str]:
+    lines = [f"event {drift.event_id}: " + ("clean" if drift.clean else "DRIFT")]
+    over = f" (over-issued by {drift.over_issued})" if drift.over_issued else ""
+    lines.append(
+        f"  Redis holds {drift.held_in_redis} coupons{over}, the archive "
+        f"{drift.held_in_archive}, of {drift.quantity} offered"
+    )
+    if drift.event_missing_in_redis:
+        lines.append("  the event is missing in Redis")
+    if drift.event_missing_in_archive:
+        lines.append("  the event is missing in the archive")
+    for title, coupons in (
+        ("missing in the archive", drift.missing_in_archive),
+        ("missing in Redis", drift.missing_in_redis),
+        ("conflicting owners or numbers", drift.conflicts),
+    ):
+        lines.append(f"  {title}: {len(coupons)}")
+        lines.extend(f"    {_coupon(coupon)}" for coupon in _first(coupons))
+        if len(coupons) > 20:
+            lines.append(f"    ... and {len(coupons) - 20} more")
+    if drift.in_flight:
+        lines.append(
+            f"  {drift.in_flight} entries are still in the ledger feed (not drift: a worker has "
+            "yet to archive them; reconcile again once `ledger_lag_seconds` is 0)"
+        )
+    return lines
+
+
+def _first(coupons: Sequence[IssuedCoupon]) -> Sequence[IssuedCoupon]:
+    return coupons[:20]
+
+
+def _coupon(coupon: IssuedCoupon) -> str:
+    return (
+        f"coupon {coupon.coupon_id} user {coupon.user_id!r} "
+        f"claimed at {coupon.claimed_at.isoformat()} ({epoch_ms(coupon.claimed_at)} ms)"
+    )

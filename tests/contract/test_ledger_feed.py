@@ -1,0 +1,165 @@
+"""`LedgerFeed` contract: a consumer group over the coupons the ledger issues."""
+
+import asyncio
+
+import pytest
+
+from domain.model.coupons import IssuedCoupon
+from domain.model.identity import UserId
+from tests.contract.backends import Backend
+from tests.support.clock import START
+from tests.support.coupons import open_event
+
+
+async def issue(backend: Backend, event_id: int, users: range) -> None:
+    for n in users:
+        await backend.coupons().claim_atomically(
+            event_id, UserId(f"u{n}"), claim_token=f"t{n}", claimed_at=START
+        )
+
+
+async def test_entries_go_oldest_first_each_to_one_consumer(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=100)
+    await issue(backend, event.id, range(10))
+    feed = backend.ledger_feed()
+
+    first = await feed.read("a", count=4, block_seconds=0)
+    second = await backend.ledger_feed().read("b", count=100, block_seconds=0)
+
+    numbers = [e.issue.coupon_id for e in [*first, *second] if e.issue is not None]
+    assert numbers == list(range(1, 11))
+    assert len(first) == 4
+    assert first[0].issue == IssuedCoupon(
+        event_id=event.id, coupon_id=1, user_id=UserId("u0"), claimed_at=START
+    )
+    assert list(await feed.read("c", count=100, block_seconds=0)) == []
+
+
+async def test_concurrent_consumers_share_the_entries_without_overlap(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=500)
+    await asyncio.gather(
+        *(
+            backend.coupons().claim_atomically(
+                event.id, UserId(f"u{n}"), claim_token=f"t{n}", claimed_at=START
+            )
+            for n in range(300)
+        )
+    )
+
+    async def consume(name: str) -> list[str]:
+        feed, taken = backend.ledger_feed(), list[str]()
+        while batch := await feed.read(name, count=7, block_seconds=0):
+            taken.extend(entry.entry_id for entry in batch)
+        return taken
+
+    takes = await asyncio.gather(*(consume(f"c{n}") for n in range(4)))
+
+    every = [entry_id for taken in takes for entry_id in taken]
+    assert len(every) == len(set(every)) == 300
+
+
+async def test_a_read_waits_for_the_next_entry(backend: Backend) -> None:
+    if not backend.serves_others_while_blocked:
+        pytest.skip("a blocked read holds back every other client of this backend (fakeredis)")
+    event = await open_event(backend.coupons(), quantity=10)
+    feed = backend.ledger_feed()
+    await feed.read("warm-up", count=1, block_seconds=0)
+
+    waiting = asyncio.create_task(feed.read("a", count=10, block_seconds=1.0))
+    await asyncio.sleep(0.05)  # NOTE: lets the read start blocking; the result does not rely on it
+    await issue(backend, event.id, range(1))
+
+    assert [e.issue.user_id for e in await waiting if e.issue is not None] == ["u0"]
+
+
+async def test_unacknowledged_entries_are_pending_and_can_be_taken_over(
+    backend: Backend,
+) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    await issue(backend, event.id, range(3))
+    feed = backend.ledger_feed()
+    taken = await feed.read("dead", count=10, block_seconds=0)
+
+    assert list(await feed.reclaim("alive", idle_seconds=3600, count=10)) == [], "not idle yet"
+    backlog = await feed.backlog()
+    assert (backlog.pending, backlog.unread) == (3, 0)
+    reclaimed = await feed.reclaim("alive", idle_seconds=0, count=2)
+    assert [e.entry_id for e in reclaimed] == [e.entry_id for e in taken[:2]]
+    await feed.acknowledge(reclaimed)
+
+    backlog = await feed.backlog()
+    assert (backlog.pending, backlog.unread) == (1, 0)
+    assert await feed.in_flight(event.id) == 1
+
+
+async def test_acknowledged_entries_are_done_and_the_backlog_empties(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    other = await open_event(backend.coupons(), quantity=10)
+    await issue(backend, event.id, range(4))
+    await issue(backend, other.id, range(2))
+    feed = backend.ledger_feed()
+
+    before = await feed.backlog()
+    taken = await feed.read("a", count=100, block_seconds=0)
+    await feed.acknowledge(taken)
+    await feed.acknowledge(taken)  # idempotent
+
+    assert (before.pending, before.unread) == (0, 6)
+    assert before.lag_seconds >= 0
+    after = await feed.backlog()
+    assert after.empty
+    assert after.lag_seconds == 0
+    assert (await feed.in_flight(event.id), await feed.in_flight(other.id)) == (0, 0)
+    assert list(await feed.reclaim("b", idle_seconds=0, count=100)) == []
+
+
+async def test_a_poison_entry_is_reported_parked_and_never_blocks_the_next(
+    backend: Backend,
+) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    await issue(backend, event.id, range(1))
+    await backend.append_to_feed(event.id, {"event": str(event.id), "coupon": "many"})
+    await issue(backend, event.id, range(1, 2))
+    feed = backend.ledger_feed()
+
+    first, poison, last = await feed.read("a", count=10, block_seconds=0)
+    await feed.park(poison, poison.problem)
+    await feed.park(poison, poison.problem)  # a retried park parks once
+    await feed.acknowledge([first, last])
+
+    assert first.issue is not None
+    assert last.issue is not None
+    assert poison.issue is None
+    assert "missing fields: at, user" in poison.problem
+    assert poison.raw == {"event": str(event.id), "coupon": "many"}
+    assert await backend.dead_letters(event.id) == [poison.problem]
+    assert (await feed.backlog()).empty
+
+
+async def test_an_entry_of_another_event_is_poison(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    fields = {"event": "999", "coupon": "1", "user": "u", "at": "1795600000000"}
+    await backend.append_to_feed(event.id, fields)
+
+    (entry,) = await backend.ledger_feed().read("a", count=10, block_seconds=0)
+
+    assert entry.issue is None
+    assert "event '999' in the feed of event" in entry.problem
+
+
+async def test_the_feed_drops_only_what_was_acknowledged(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    await issue(backend, event.id, range(6))
+    feed = backend.ledger_feed()
+    taken = await feed.read("a", count=5, block_seconds=0)
+
+    await feed.acknowledge(taken[:3])
+    assert await backend.feed_length(event.id) == 3, "2 pending and 1 unread are kept"
+
+    await feed.acknowledge(taken[3:])
+    assert await backend.feed_length(event.id) in {1, 2}, "the unread one is kept"
+    (last,) = await feed.read("a", count=5, block_seconds=0)
+    assert last.issue is not None
+    assert last.issue.coupon_id == 6
+    await feed.acknowledge([last])
+    assert await backend.feed_length(event.id) <= 1, "a stream may keep its last entry"

@@ -1,0 +1,1 @@
+"""The durable coupon ledger end to end: real Redis, real PostgreSQL, worker processes."""

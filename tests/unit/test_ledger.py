@@ -1,0 +1,325 @@
+"""The durable coupon ledger on the in-process adapters: the worker that archives what the
+feed carries, through failures and dead consumers, and the reconciliation of the two stores."""
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from adapters.inmemory.coupon_archive import InMemoryCouponArchive
+from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
+from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
+from adapters.inmemory.telemetry import CountingTelemetry
+from domain.model.coupons import (
+    ClaimStrategy,
+    Coupon,
+    CouponEvent,
+    CouponEventDraft,
+    IssuedCoupon,
+)
+from domain.model.errors import NotFound
+from domain.model.identity import UserId
+from domain.model.ledger import ArchiveReport
+from domain.usecases.coupons import CreateCouponEvent
+from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
+from ports.errors import BackendUnavailable
+from tests.support.clock import START, ManualClock
+
+POLICY = WorkerPolicy(batch_size=10, block_seconds=0, reclaim_idle_seconds=30)
+
+
+class FlakyArchive(InMemoryCouponArchive):
+    """An archive whose writes fail while `down` is set (and write nothing then)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.down = False
+        self.writes = 0
+        self.archived = 0
+        self._changed = asyncio.Condition()
+
+    async def write(self, coupons: Sequence[IssuedCoupon]) -> ArchiveReport:
+        async with self._changed:
+            self.writes += 1
+            self._changed.notify_all()
+        if self.down:
+            raise BackendUnavailable("the database is down")
+        report = await super().write(coupons)
+        async with self._changed:
+            self.archived += report.written
+            self._changed.notify_all()
+        return report
+
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        async with self._changed:
+            await self._changed.wait_for(predicate)
+
+
+class Ledger:
+    """The in-process ledger, feed and archive, and workers over them."""
+
+    def __init__(self) -> None:
+        self.clock = ManualClock()
+        self.feed = InMemoryLedgerFeed(self.clock)
+        self.ledger = InMemoryCouponLedger(self.feed)
+        self.archive = FlakyArchive()
+        self.telemetry = CountingTelemetry()
+
+    def worker(self, consumer: str = "w1", policy: WorkerPolicy = POLICY) -> ArchiveIssuedCoupons:
+        return ArchiveIssuedCoupons(
+            self.feed,
+            self.archive,
+            self.telemetry,
+            self.clock,
+            consumer=consumer,
+            policy=policy,
+        )
+
+    async def event(
+        self, quantity: int = 100, strategy: ClaimStrategy = ClaimStrategy.ATOMIC
+    ) -> int:
+        event = await CreateCouponEvent(self.ledger, self.archive)(_draft(quantity, strategy))
+        return event.id
+
+    async def claim(self, event_id: int, users: range) -> None:
+        for n in users:
+            await self.ledger.claim_atomically(
+                event_id, UserId(f"u{n}"), claim_token=f"t{n}", claimed_at=START
+            )
+
+    async def drain(self, worker: ArchiveIssuedCoupons) -> None:
+        while await worker.step():
+            pass
+
+
+def _draft(quantity: int, strategy: ClaimStrategy) -> CouponEventDraft:
+    return CouponEventDraft(name="launch", quantity=quantity, strategy=strategy)
+
+
+@pytest.fixture
+def ledger() -> Ledger:
+    return Ledger()
+
+
+async def test_the_worker_archives_every_issued_coupon_once(ledger: Ledger) -> None:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(25))
+    worker = ledger.worker()
+
+    await ledger.drain(worker)
+
+    assert [(c.coupon_id, c.user_id) for c in await ledger.archive.holdings(event_id)] == [
+        (n + 1, f"u{n}") for n in range(25)
+    ]
+    assert ledger.archive.writes == 3, "batches of 10"
+    assert ledger.telemetry.counts["ledger", "written"] == 25
+    assert (await worker.measure()).empty
+    assert ledger.telemetry.backlog is not None
+    assert ledger.telemetry.backlog.empty
+
+
+async def test_a_failed_write_keeps_the_batch_and_writes_it_when_the_archive_is_back(
+    ledger: Ledger,
+) -> None:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(5))
+    worker = ledger.worker()
+    ledger.archive.down = True
+
+    with pytest.raises(BackendUnavailable):
+        await worker.step()
+    with pytest.raises(BackendUnavailable):
+        await worker.step()  # the same batch again, nothing new read
+    ledger.clock.advance(12)
+    backlog = await worker.measure()
+    assert (backlog.pending, backlog.unread, backlog.lag_seconds) == (5, 0, 12)
+
+    ledger.archive.down = False
+    await ledger.drain(worker)
+
+    assert len(await ledger.archive.holdings(event_id)) == 5
+    assert ledger.telemetry.counts["ledger", "written"] == 5
+    assert (await worker.measure()).empty
+
+
+async def test_entries_a_dead_worker_left_pending_are_taken_over_and_not_written_twice(
+    ledger: Ledger,
+) -> None:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(8))
+    dead = ledger.worker("dead")
+    await dead.step()  # batch 1 written and acknowledged
+    await ledger.claim(event_id, range(8, 16))
+    taken = await ledger.feed.read("dead", count=5, block_seconds=0)
+    await ledger.archive.write([e.issue for e in taken if e.issue is not None])
+    # ... and the worker dies before acknowledging: 5 archived entries left pending.
+
+    alive = ledger.worker("alive")
+    await ledger.drain(alive)
+    assert alive.reclaimed == 0, "not idle long enough yet"
+    ledger.clock.advance(31)
+    await ledger.drain(alive)
+
+    assert alive.reclaimed == 5
+    held = await ledger.archive.holdings(event_id)
+    assert [c.coupon_id for c in held] == list(range(1, 17))
+    assert ledger.telemetry.counts["ledger", "written"] == 8 + 3
+    assert (await alive.measure()).empty
+
+
+async def test_a_poison_entry_is_parked_logged_and_never_blocks_the_rest(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(2))
+    ledger.feed.append_fields(event_id, {"event": str(event_id), "coupon": "1", "user": ""})
+    await ledger.claim(event_id, range(2, 4))
+    worker = ledger.worker()
+
+    with caplog.at_level(logging.WARNING):
+        await ledger.drain(worker)
+
+    assert len(await ledger.archive.holdings(event_id)) == 4
+    assert ledger.telemetry.counts["ledger", "parked"] == 1
+    ((entry, reason),) = ledger.feed.dead_letters
+    assert entry.raw["coupon"] == "1"
+    assert "missing fields: at" in reason
+    assert any("parked entry" in record.getMessage() for record in caplog.records)
+    assert (await worker.measure()).empty
+
+
+async def test_naive_doubles_are_conflicts_counted_logged_and_acknowledged(
+    ledger: Ledger, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id = await ledger.event(strategy=ClaimStrategy.NAIVE)
+    for user in ["alice", "bob"]:  # both read issued = 0, both record coupon 1
+        await ledger.ledger.record(
+            Coupon(event_id=event_id, coupon_id=1, user_id=UserId(user)), claimed_at=START
+        )
+    worker = ledger.worker()
+
+    with caplog.at_level(logging.WARNING):
+        await ledger.drain(worker)
+
+    assert ledger.telemetry.counts["ledger", "conflicts"] == 1
+    assert worker.conflicts == 1
+    assert any("refused coupon 1" in record.getMessage() for record in caplog.records)
+    assert (await worker.measure()).empty
+
+
+async def test_the_worker_runs_until_stopped_and_rides_out_an_outage(ledger: Ledger) -> None:
+    event_id = await ledger.event()
+    worker = ledger.worker(policy=WorkerPolicy(block_seconds=0.01, retry_first_seconds=0.001))
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    ledger.archive.down = True
+    await ledger.claim(event_id, range(30))
+    await ledger.archive.until(lambda: ledger.archive.writes >= 3)  # failing, trying again
+
+    ledger.archive.down = False
+    await asyncio.wait_for(ledger.archive.until(lambda: ledger.archive.archived == 30), 5)
+    stop.set()
+    await asyncio.wait_for(running, 5)
+
+    assert ledger.telemetry.counts["ledger", "written"] == 30
+
+
+async def test_an_event_created_after_redis_lost_its_counter_takes_a_fresh_id(
+    ledger: Ledger,
+) -> None:
+    first = await ledger.event()
+    lost = InMemoryCouponLedger(ledger.feed)  # Redis flushed: the counter starts again
+
+    again = await CreateCouponEvent(lost, ledger.archive)(_draft(5, ClaimStrategy.LOCK))
+
+    assert again.id == first + 1
+    archived = await ledger.archive.event(first)
+    assert archived is not None
+    assert archived.quantity == 100, "the archived event is untouched"
+
+
+async def archived_event(ledger: Ledger, claims: int = 10) -> int:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(claims))
+    await ledger.drain(ledger.worker())
+    return event_id
+
+
+async def test_reconcile_finds_each_drift_and_fix_repairs_it(ledger: Ledger) -> None:
+    event_id = await archived_event(ledger)
+    reconcile = ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)
+    assert (await reconcile(event_id, fix=False)).found.clean
+    ledger.archive.forget(event_id, UserId("u3"))  # a row lost in SQL
+    restored = ledger.ledger
+    archived = list(await ledger.archive.holdings(event_id))
+    restored.forget(event_id)  # the event lost in Redis (a flush)...
+    await restored.restore(  # ...and only part of it put back by hand
+        CouponEvent(id=event_id, name="launch", quantity=100, strategy=ClaimStrategy.ATOMIC),
+        [c for c in archived if c.user_id != UserId("u7")],
+    )
+    await ledger.ledger.record(
+        Coupon(event_id=event_id, coupon_id=4, user_id=UserId("u3")), claimed_at=START
+    )
+    await ledger.feed.acknowledge(await ledger.feed.read("x", count=10, block_seconds=0))
+
+    found = (await reconcile(event_id, fix=False)).found
+    assert [c.user_id for c in found.missing_in_archive] == ["u3"]
+    assert [c.user_id for c in found.missing_in_redis] == ["u7"]
+    assert found.conflicts == ()
+
+    fixed = await reconcile(event_id, fix=True)
+    assert (fixed.archived, fixed.restored) == (1, 1)
+    assert fixed.remaining is not None
+    assert fixed.remaining.clean
+    assert (await reconcile(event_id, fix=False)).found.clean
+
+
+async def test_reconcile_restores_a_whole_event_redis_lost(ledger: Ledger) -> None:
+    event_id = await archived_event(ledger)
+    ledger.ledger.forget(event_id)
+
+    found = await ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)(event_id, fix=True)
+
+    assert found.found.event_missing_in_redis
+    assert len(found.found.missing_in_redis) == 10
+    assert found.restored == 10
+    assert found.remaining is not None
+    assert found.remaining.clean
+    event = await ledger.ledger.event(event_id)
+    assert event is not None
+    assert (event.quantity, event.issued) == (100, 10)
+
+
+async def test_reconcile_reports_naive_doubles_and_cannot_fix_them(ledger: Ledger) -> None:
+    event_id = await ledger.event(strategy=ClaimStrategy.NAIVE)
+    for user in ["alice", "bob"]:
+        await ledger.ledger.record(
+            Coupon(event_id=event_id, coupon_id=1, user_id=UserId(user)), claimed_at=START
+        )
+    await ledger.drain(ledger.worker())
+    reconcile = ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)
+
+    fixed = await reconcile(event_id, fix=True)
+
+    assert [(c.coupon_id, c.user_id) for c in fixed.found.conflicts] == [(1, "bob")]
+    assert fixed.remaining is not None
+    assert not fixed.remaining.clean
+    assert fixed.remaining.conflicts == fixed.found.conflicts
+
+
+async def test_reconcile_counts_entries_still_in_flight(ledger: Ledger) -> None:
+    event_id = await ledger.event()
+    await ledger.claim(event_id, range(3))
+
+    found = (
+        await ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)(event_id, fix=False)
+    ).found
+
+    assert found.in_flight == 3
+    assert len(found.missing_in_archive) == 3
+
+
+async def test_reconcile_of_an_event_neither_store_knows_is_not_found(ledger: Ledger) -> None:
+    with pytest.raises(NotFound):
+        await ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)(404, fix=False)
