@@ -71,6 +71,8 @@ class Servers:
     admin_token: str
     work: Path
     stack: ExitStack
+    instances: dict[str, str] = field(default_factory=dict)
+    """Base URL of each instance started, by name."""
 
     def app(self, name: str, **environment: str) -> str:
         """Start an instance; its base URL. Stopped with everything else."""
@@ -102,6 +104,7 @@ class Servers:
             try:
                 with urllib.request.urlopen(f"{base}/readyz", timeout=2):  # noqa: S310
                     say(f"instance {name} ready on {base} {environment or ''}")
+                    self.instances[name] = base
                     return base
             except OSError:
                 time.sleep(0.05)
@@ -265,6 +268,45 @@ def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
 LEVELS = {"1": level1, "2": level2, "3": level3}
 
 
+def ledger_check(servers: Servers) -> list[str]:
+    """After the coupon herds: wait until the ledger worker has archived everything, then
+    reconcile every event (Redis against SQL); a Markdown section for the summary."""
+    base = servers.instances["coupons"]
+    give_up_at = time.monotonic() + 120
+    while True:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+            gauges = {
+                line.split()[0]: float(line.split()[1])
+                for line in response.read().decode().splitlines()
+                if line.startswith(("ledger_lag_seconds ", "ledger_pending_entries ",
+                                    "ledger_unread_entries ", "ledger_conflicts_total "))
+            }  # fmt: skip
+        waiting = gauges.get("ledger_pending_entries", 0) + gauges.get("ledger_unread_entries", 0)
+        if waiting == 0 or time.monotonic() > give_up_at:
+            break
+        time.sleep(0.2)
+    env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": servers.redis_url,
+           "DATABASE_URL": servers.database_url}  # fmt: skip
+    lines = [
+        "## The durable ledger after the herds",
+        "",
+        f"Entries still waiting: {waiting:.0f}; archive conflicts counted "
+        f"(`ledger_conflicts_total`): {gauges.get('ledger_conflicts_total', 0):.0f}.",
+        "`redis-practice coupons reconcile` per event:",
+        "",
+    ]
+    for event_id in range(1, 100):
+        result = subprocess.run(  # noqa: S603 - our own console script
+            [str(VENV_BIN / "redis-practice"), "coupons", "reconcile", str(event_id)],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode == 2:  # no such event: every one was seen
+            break
+        head = result.stdout.splitlines()[:2]
+        lines.append(f"- exit {result.returncode}: " + "; ".join(line.strip() for line in head))
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("level", choices=[*LEVELS, "all"])
@@ -284,6 +326,7 @@ def main() -> int:
                 runs, settings = LEVELS[level](running, args.smoke)
                 for run in runs:
                     k6(run, report, {"ADMIN_TOKEN": running.admin_token})
+                extra = ledger_check(running) if level == "3" else []
         except KeyboardInterrupt:
             say("interrupted: everything started was stopped")
             return 130
@@ -292,6 +335,9 @@ def main() -> int:
                 shutil.copy(log, report / log.name)
             shutil.rmtree(work, ignore_errors=True)
         load_report.write(level, report, runs, settings, smoke=args.smoke)
+        if extra:
+            with (report / "summary.md").open("a") as summary:
+                summary.write("\n" + "\n".join(extra) + "\n")
         failed += [f"level {level} {run.name}" for run in runs if run.must_pass and run.status != 0]
     if failed:
         say("thresholds failed: " + ", ".join(failed))
