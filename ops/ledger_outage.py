@@ -7,7 +7,8 @@ Starts its own Redis, PostgreSQL and one app instance (`redis` profile) on free 
 ports, logs users in, and claims coupons at `--rate` per second from 4 threads for
 `--before` seconds, then stops PostgreSQL for `--outage` seconds while the claims go on, starts
 it again, and claims for `--after` seconds more. Meanwhile it samples /metrics every 0.2 s
-(`ledger_lag_seconds`, pending and unread entries, entries written). At the end it waits for
+(`ledger_lag_seconds`, pending and unread entries, entries written; the app updates them
+every second). At the end it waits for
 the archive to hold everything, runs `redis-practice coupons reconcile`, and writes
 reports/<time>-ledger-outage/summary.md (and samples.csv). Exit status 1 when a claim answered
 201 is missing from SQL or reconcile finds drift.
@@ -34,6 +35,7 @@ import load
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
+CAUGHT_UP_LAG = 0.5
 
 
 def say(message: str) -> None:
@@ -185,15 +187,12 @@ def main() -> int:
                 say("the archive did not catch up within 120 s")
                 break
             time.sleep(0.2)
+        # NOTE: claims go on after the outage, so a few fresh entries are always on their way:
+        # caught up means the lag is back under CAUGHT_UP_LAG (the gauge updates every second).
         caught_up = next(
-            (
-                s.at
-                for s in samples
-                if s.at > marks["database started"] and s.lag == 0 and s.unread == 0
-                and s.pending == 0
-            ),
+            (s.at for s in samples if s.at > marks["database started"] and s.lag < CAUGHT_UP_LAG),
             None,
-        )  # fmt: skip
+        )
         with psycopg.connect(servers.database_url.replace("+psycopg", "")) as connection:
             archived = {
                 (user, number)
@@ -233,7 +232,7 @@ def main() -> int:
             f"| highest lag during the outage | {max((s.lag for s in during), default=0):.1f} s |",
             f"| most entries waiting | "
             f"{max((s.pending + s.unread for s in samples), default=0):.0f} |",
-            f"| caught up after the database came back | {catch_up} |",
+            f"| caught up (lag < {CAUGHT_UP_LAG:g} s) after the database came back | {catch_up} |",
             f"| metric samples during the outage | {len(during)} |",
             "",
             f"`redis-practice coupons reconcile` afterwards (exit status {reconcile.returncode}):",
