@@ -31,11 +31,17 @@ class WorkerPolicy:
       dead or stuck consumer, and is taken over (checked every half of it);
     - `retry_first_seconds` / `retry_max_seconds`: backoff while a store is down (the batch in
       hand is kept and written again, never dropped);
-    - `measure_seconds`: how often the backlog is measured for the metrics.
+    - `measure_seconds`: how often the backlog is measured for the metrics;
+    - `linger_seconds`: after a batch smaller than `batch_size`, how long to let entries
+      gather before reading again. Under a steady trickle of claims, a read returns the moment
+      one entry arrives: without it, nearly every claim costs a transaction of its own (load
+      level 3, atomic herd: 221-231 claims/s without, 263 with 50 ms). It adds at most this
+      much lag.
     """
 
     batch_size: int = 100
     block_seconds: float = 0.2
+    linger_seconds: float = 0.05
     reclaim_idle_seconds: float = 30.0
     retry_first_seconds: float = 0.05
     retry_max_seconds: float = 2.0
@@ -108,7 +114,10 @@ class ArchiveIssuedCoupons:
                         break  # stopped while waiting for entries: nothing is in hand
                     self._held = list(taken)
                 if self._held:
+                    settled = len(self._held)
                     await self._settle()
+                    if settled < self._policy.batch_size:
+                        await _wait(stop, self._policy.linger_seconds)
             except PortError as error:
                 if not failing:
                     log.warning("ledger worker %s: %s; retrying", self.consumer, error)
