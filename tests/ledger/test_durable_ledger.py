@@ -28,7 +28,6 @@ from composition.settings import Profile, Settings
 from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
 from domain.model.errors import SoldOut
 from domain.model.identity import UserId
-from domain.model.ledger import Backlog
 from domain.usecases.ledger import ReconcileCoupons
 from ports.coupon_archive import CouponArchive
 from ports.coupon_ledger import CouponLedger
@@ -243,12 +242,13 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_writes_nothing_twice(
 
         await until(some_archived)
         async with database.locked("coupons"):  # the next batch is read, and stuck
-            await until(partial(_pending, app.feed))
+            await until(partial(_blocked_writing, database))
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=10)
         left = await app.feed.backlog()
+        archived_at_kill = archived_count(database)
         assert left.pending > 0, "the killed worker left entries pending"
-        assert 0 < archived_count(database) < 2_000
+        assert 0 < archived_at_kill < 2_000
 
         second = worker_process(environment, log)
         await drained(app.feed)
@@ -263,11 +263,21 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_writes_nothing_twice(
         last = [line for line in lines if "taken over" in line][-1]
         assert "conflicts 0" in last
         assert "taken over 0" not in last, "the new worker took over the dead one's entries"
+        print(
+            f"killed with {archived_at_kill} archived, {left.pending} pending and {left.unread} "
+            f"unread; the next worker: {last.split(': ', 1)[1]}"
+        )
 
 
-async def _pending(feed: LedgerFeed) -> bool:
-    backlog: Backlog = await feed.backlog()
-    return backlog.pending > 0
+async def _blocked_writing(database: PostgresServer) -> bool:
+    """Whether a worker waits on the lock the test holds: it has read a batch (pending until
+    written and acknowledged, which cannot happen while the lock is held)."""
+    with psycopg.connect(database.dsn) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE wait_event_type = 'Lock' AND application_name = 'redis-practice'"
+        ).fetchone()
+    return row is not None and row[0] > 0
 
 
 async def test_every_claim_answered_is_archived_across_a_redis_restart_from_its_aof(
