@@ -21,6 +21,9 @@ class LedgerFeed(Protocol):
     - `park` moves a poison entry to the dead letters with `reason`, and acknowledges it.
     - `backlog` counts what is pending and unread, and the age of the oldest.
     - `in_flight(event_id)` counts one event's entries not acknowledged yet.
+    - `forget_idle_consumers` drops the consumers that hold no pending entry and have not read
+      for `idle_seconds` (stopped or dead workers, taken over), and returns how many; one
+      that reads again is simply known again.
     - Entries whose fields do not read as an issued coupon come back with `issue=None`.
     - Failures raise `BackendUnavailable` / `BackendTimeout`.
     """
@@ -40,3 +43,5 @@ class LedgerFeed(Protocol):
     async def backlog(self) -> Backlog: ...
 
     async def in_flight(self, event_id: int) -> int: ...
+
+    async def forget_idle_consumers(self, idle_seconds: float) -> int: ...

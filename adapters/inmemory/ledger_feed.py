@@ -32,6 +32,7 @@ class InMemoryLedgerFeed(LedgerFeed):
         self._ids = itertools.count(1)
         self._entries: dict[str, _Entry] = {}  # unacknowledged, in order of appending
         self._arrived = asyncio.Event()
+        self._consumers: dict[str, float] = {}  # name -> when it last read
         self.dead_letters: list[tuple[FeedEntry, str]] = []
 
     def append(self, coupon: IssuedCoupon) -> None:
@@ -56,6 +57,7 @@ class InMemoryLedgerFeed(LedgerFeed):
         return self._deliver(consumer, count)
 
     def _deliver(self, consumer: str, count: int) -> list[FeedEntry]:
+        self._consumers[consumer] = self._clock.timestamp()
         unread = [key for key, entry in self._entries.items() if entry.consumer is None]
         return [self._hand(key, consumer) for key in unread[:count]]
 
@@ -69,6 +71,7 @@ class InMemoryLedgerFeed(LedgerFeed):
     ) -> Sequence[FeedEntry]:
         await round_trip()
         now = self._clock.timestamp()
+        self._consumers[consumer] = now
         idle = [
             key
             for key, entry in self._entries.items()
@@ -98,3 +101,16 @@ class InMemoryLedgerFeed(LedgerFeed):
     async def in_flight(self, event_id: int) -> int:
         await round_trip()
         return sum(1 for entry in self._entries.values() if entry.event_id == event_id)
+
+    async def forget_idle_consumers(self, idle_seconds: float) -> int:
+        await round_trip()
+        now = self._clock.timestamp()
+        holding = {entry.consumer for entry in self._entries.values()}
+        gone = [
+            name
+            for name, seen in self._consumers.items()
+            if name not in holding and now - seen >= idle_seconds
+        ]
+        for name in gone:
+            del self._consumers[name]
+        return len(gone)

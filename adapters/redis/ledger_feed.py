@@ -26,7 +26,9 @@ class RedisLedgerFeed(LedgerFeed):
     - reclaim: `XAUTOCLAIM` per stream;
     - acknowledge and backlog: `ledger_settle.lua` per stream (XACK, XTRIM below every group's
       floor, then pending, unread and the oldest entry's age on the server's clock);
-    - park: `ledger_park.lua` (XACK + XADD to the dead letters).
+    - park: `ledger_park.lua` (XACK + XADD to the dead letters);
+    - forget idle consumers: `ledger_forget.lua` per stream (XINFO CONSUMERS + DELCONSUMER
+      in one step, so no read lands between the check and the deletion).
     `max_block_seconds` keeps a blocking read inside the client's socket timeout.
     """
 
@@ -36,6 +38,7 @@ class RedisLedgerFeed(LedgerFeed):
         self._max_block_seconds = max_block_seconds
         self._settle = connector.script("ledger_settle")
         self._park = connector.script("ledger_park")
+        self._forget = connector.script("ledger_forget")
         self._create_group = connector.script("ledger_group")
 
     async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:
@@ -117,6 +120,18 @@ class RedisLedgerFeed(LedgerFeed):
                 keys=[keys.coupon_ledger(event_id)], args=[LEDGER_GROUP]
             )
         return int(waiting) + int(new)
+
+    async def forget_idle_consumers(self, idle_seconds: float) -> int:
+        forgotten = 0
+        with self._connector.errors():
+            for event_id in await self._events():
+                forgotten += int(
+                    await self._forget(
+                        keys=[keys.coupon_ledger(event_id)],
+                        args=[LEDGER_GROUP, int(idle_seconds * 1000)],
+                    )
+                )
+        return forgotten
 
     async def dead_letters(self, event_id: int) -> list[dict[str, str]]:
         """The parked entries of an event, oldest first (for operators and tests)."""

@@ -42,6 +42,9 @@ class WorkerPolicy:
     batch_size: int = 100
     block_seconds: float = 0.2
     linger_seconds: float = 0.05
+    forget_after_seconds: float = 600.0
+    """Consumers holding nothing and idle this long are dropped from the group (checked with
+    the reclaims): every process start adds one, and they would pile up otherwise."""
     reclaim_idle_seconds: float = 30.0
     retry_first_seconds: float = 0.05
     retry_max_seconds: float = 2.0
@@ -147,6 +150,9 @@ class ArchiveIssuedCoupons:
                 idle_seconds=self._policy.reclaim_idle_seconds,
                 count=self._policy.batch_size,
             )
+            forgotten = await self._feed.forget_idle_consumers(self._policy.forget_after_seconds)
+            if forgotten:
+                log.info("ledger worker %s: forgot %d idle consumers", self.consumer, forgotten)
             if reclaimed:
                 self.reclaimed += len(reclaimed)
                 log.info(

@@ -163,3 +163,19 @@ async def test_the_feed_drops_only_what_was_acknowledged(backend: Backend) -> No
     assert last.issue.coupon_id == 6
     await feed.acknowledge([last])
     assert await backend.feed_length(event.id) <= 1, "a stream may keep its last entry"
+
+
+async def test_idle_consumers_holding_nothing_are_forgotten(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    await issue(backend, event.id, range(2))
+    feed = backend.ledger_feed()
+    done = await feed.read("done", count=1, block_seconds=0)
+    await feed.acknowledge(done)
+    (held,) = await feed.read("holding", count=1, block_seconds=0)
+
+    assert await feed.forget_idle_consumers(3600) == 0, "not idle long enough"
+    assert await feed.forget_idle_consumers(0) == 1, "only the one holding nothing"
+    assert await feed.forget_idle_consumers(0) == 0
+
+    taken = await feed.reclaim("heir", idle_seconds=0, count=10)
+    assert [entry.entry_id for entry in taken] == [held.entry_id], "its entry is still pending"

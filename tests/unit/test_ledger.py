@@ -158,6 +158,7 @@ async def test_entries_a_dead_worker_left_pending_are_taken_over_and_not_written
     alive = ledger.worker("alive")
     await ledger.drain(alive)
     assert alive.reclaimed == 0, "not idle long enough yet"
+    assert await ledger.feed.forget_idle_consumers(0) == 1, "not the dead one: it holds 5"
     ledger.clock.advance(31)
     await ledger.drain(alive)
 
