@@ -9,7 +9,6 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from adapters.ledger_entries import epoch_ms
@@ -159,7 +158,7 @@ def describe(drift: Drift) -> list[str]:
         ("conflicting owners or numbers", drift.conflicts),
     ):
         lines.append(f"  {title}: {len(coupons)}")
-        lines.extend(f"    {_coupon(coupon)}" for coupon in _first(coupons))
+        lines.extend(f"    {_coupon(coupon)}" for coupon in coupons[:20])
         if len(coupons) > 20:
             lines.append(f"    ... and {len(coupons) - 20} more")
     if drift.in_flight:
@@ -168,10 +167,6 @@ def describe(drift: Drift) -> list[str]:
             "yet to archive them; reconcile again once `ledger_lag_seconds` is 0)"
         )
     return lines
-
-
-def _first(coupons: Sequence[IssuedCoupon]) -> Sequence[IssuedCoupon]:
-    return coupons[:20]
 
 
 def _coupon(coupon: IssuedCoupon) -> str:

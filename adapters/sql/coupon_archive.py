@@ -1,14 +1,13 @@
 """SQL `CouponArchive`: two tables, written idempotently against their unique keys."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.database import SqlErrors, is_sqlite
+from adapters.sql.database import SqlErrors, is_sqlite, utc
 from adapters.sql.tables import coupon_events, coupons
 from domain.model.coupons import ClaimStrategy, CouponEvent, IssuedCoupon
 from domain.model.identity import UserId
@@ -140,7 +139,7 @@ class SqlCouponArchive(CouponArchive):
                 event_id=event_id,
                 coupon_id=coupon_id,
                 user_id=UserId(user_id),
-                claimed_at=_utc(claimed_at),
+                claimed_at=utc(claimed_at),
             )
             for event_id, coupon_id, user_id, claimed_at in rows
         ]
@@ -160,8 +159,3 @@ def _split(
         else:
             refused.append(coupon)
     return written, refused
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite keeps no time zone: the values were written in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

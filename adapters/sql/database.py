@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -66,6 +67,12 @@ def sync_url(url: URL) -> URL:
 
 def is_sqlite(url: URL) -> bool:
     return url.drivername.startswith("sqlite")
+
+
+def utc(moment: datetime) -> datetime:
+    """A time read back from a `DateTime(timezone=True)` column, aware: SQLite keeps no time
+    zone, and every value was written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,11 +1,11 @@
 """SQL `NoticeRepository`: one table, a page read from one snapshot."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.database import SqlErrors, is_sqlite
+from adapters.sql.database import SqlErrors, is_sqlite, utc
 from adapters.sql.tables import notices
 from domain.model.notices import Notice, NoticeDraft, NoticePage
 from domain.model.paging import PageRequest
@@ -63,6 +63,4 @@ class SqlNoticeRepository(NoticeRepository):
 
 
 def _notice(notice_id: int, title: str, body: str, created_at: datetime) -> Notice:
-    # SQLite keeps no time zone: the values were written in UTC.
-    moment = created_at if created_at.tzinfo is not None else created_at.replace(tzinfo=UTC)
-    return Notice(id=notice_id, title=title, body=body, created_at=moment)
+    return Notice(id=notice_id, title=title, body=body, created_at=utc(created_at))

@@ -87,12 +87,17 @@ class ArchiveIssuedCoupons:
         self.parked = 0
         self.reclaimed = 0
 
-    async def step(self) -> int:
+    async def step(self, stop: asyncio.Event | None = None) -> int:
         """Take a batch unless one is in hand, archive it, acknowledge it; the number of
-        entries settled (0: nothing to do). On a store failure the batch stays in hand for
-        the next step, and the `PortError` propagates."""
+        entries settled (0: nothing to do, or `stop` was set while waiting for entries). On a
+        store failure the batch stays in hand for the next step, and the `PortError`
+        propagates."""
         if not self._held:
-            self._held = list(await self._take())
+            reading = self._take()
+            taken = await (reading if stop is None else _unless_stopped(reading, stop))
+            if taken is None:
+                return 0
+            self._held = list(taken)
         settled = len(self._held)
         if self._held:
             await self._settle()
@@ -111,16 +116,9 @@ class ArchiveIssuedCoupons:
         failing = False
         while not stop.is_set():
             try:
-                if not self._held:
-                    taken = await _unless_stopped(self._take(), stop)
-                    if taken is None:
-                        break  # stopped while waiting for entries: nothing is in hand
-                    self._held = list(taken)
-                if self._held:
-                    settled = len(self._held)
-                    await self._settle()
-                    if settled < self._policy.batch_size:
-                        await _wait(stop, self._policy.linger_seconds)
+                settled = await self.step(stop)
+                if 0 < settled < self._policy.batch_size:
+                    await _wait(stop, self._policy.linger_seconds)
             except PortError as error:
                 if not failing:
                     log.warning("ledger worker %s: %s; retrying", self.consumer, error)
