@@ -36,6 +36,7 @@ from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.prometheus.telemetry import PrometheusTelemetry
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
+    MAX_CONNECTIONS,
     Durability,
     RedisConnector,
     SentinelMaster,
@@ -126,14 +127,23 @@ def _half(seconds: float) -> float:
     return seconds / 2
 
 
-def _redis_client(settings: Settings) -> Redis | SentinelMaster:
+def _redis_client(
+    settings: Settings, max_connections: int = MAX_CONNECTIONS
+) -> Redis | SentinelMaster:
     """One Redis at `REDIS_URL`, or (the `sentinel` profile) whichever the Sentinels name."""
     deadline = settings.request_deadline_seconds
     if settings.profile is Profile.SENTINEL:
         return connect_via_sentinel(
-            settings.redis_sentinels, settings.redis_sentinel_service, deadline_seconds=deadline
+            settings.redis_sentinels,
+            settings.redis_sentinel_service,
+            deadline_seconds=deadline,
+            max_connections=max_connections,
         )
-    return connect(settings.redis_url, deadline_seconds=deadline)
+    return connect(settings.redis_url, deadline_seconds=deadline, max_connections=max_connections)
+
+
+LEDGER_CONNECTIONS = 2
+"""The ledger worker's own pool: its blocking reads never hold a slot requests wait for."""
 
 
 def _blocking_read_seconds(deadline_seconds: float) -> float:
@@ -180,9 +190,14 @@ class RedisAdapters(_ProfileAdapters):
     search_history = providers.Singleton(RedisSearchHistory, connector)
     ranking = providers.Singleton(RedisRanking, connector)
     coupons = providers.Singleton(RedisCouponLedger, connector)
+    ledger_connector = providers.Singleton(
+        RedisConnector,
+        providers.Singleton(_redis_client, _ProfileAdapters.settings, LEDGER_CONNECTIONS),
+        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "redis"),
+    )
     ledger_feed = providers.Singleton(
         RedisLedgerFeed,
-        connector,
+        ledger_connector,
         max_block_seconds=providers.Callable(_blocking_read_seconds, _deadline),
     )
     archive = providers.Singleton(
@@ -197,7 +212,8 @@ class RedisAdapters(_ProfileAdapters):
         redis=providers.Singleton(RedisProbe, connector),
         database=providers.Singleton(SqlProbe, database.provided.engine, database.provided.errors),
     )
-    closeables = providers.List(database, connector, bus)  # closed in reverse: the bus first
+    # NOTE: closed in reverse: the bus first.
+    closeables = providers.List(database, connector, ledger_connector, bus)
     startables = providers.List(database)
 
 
