@@ -1,6 +1,7 @@
 """Redis `LedgerFeed`: one stream per coupon event (`XADD` by the claim scripts), one consumer
 group (`archive`) over all of them, read with `XREADGROUP`, taken over with `XAUTOCLAIM`."""
 
+import asyncio
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
@@ -45,8 +46,12 @@ class RedisLedgerFeed(LedgerFeed):
         block_ms = int(min(block_seconds, self._max_block_seconds) * 1000)
         with self._connector.errors():
             events = await self._events()
-            if not events:
-                return []
+        if not events:
+            # NOTE: no feed to block on: wait as XREADGROUP would have, else an idle worker spins
+            # (it did: a core's worth of SMEMBERS in every instance before the first event).
+            await asyncio.sleep(block_ms / 1000)
+            return []
+        with self._connector.errors():
             streams: dict[Any, Any] = {keys.coupon_ledger(event_id): ">" for event_id in events}
             try:
                 reply = await self._redis.xreadgroup(

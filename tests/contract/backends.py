@@ -34,8 +34,8 @@ class Backend(Protocol):
     are two instances of the service sharing the backend.
     """
 
-    serves_others_while_blocked: bool
-    """Whether other clients are served while one waits in a blocking read (not fakeredis)."""
+    blocking_reads_wait: bool
+    """Whether a blocking read waits for an entry (fakeredis answers an empty one at once)."""
 
     def cache(self) -> Cache: ...
     def tokens(self) -> TokenStore: ...
@@ -71,7 +71,7 @@ class Backend(Protocol):
 class InMemoryBackend(Backend):
     """The in-process adapters: one object per port, all on one manual clock."""
 
-    serves_others_while_blocked = True
+    blocking_reads_wait = True
 
     def __init__(self) -> None:
         self.clock = ManualClock()

@@ -76,9 +76,9 @@ class RedisBackend(Backend):
         client: Redis | SentinelMaster,
         durability: Durability | None = None,
         *,
-        serves_others_while_blocked: bool = True,
+        blocking_reads_wait: bool = True,
     ) -> None:
-        self.serves_others_while_blocked = serves_others_while_blocked
+        self.blocking_reads_wait = blocking_reads_wait
         self._connector = RedisConnector(client, durability=durability)
         self.client = self._connector.client
         self._buses: list[RedisEventBus] = []

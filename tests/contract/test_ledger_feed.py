@@ -10,6 +10,8 @@ from tests.contract.backends import Backend
 from tests.support.clock import START
 from tests.support.coupons import open_event
 
+NO_BLOCKING_READS = "this backend answers an empty blocking XREADGROUP at once (fakeredis)"
+
 
 async def issue(backend: Backend, event_id: int, users: range) -> None:
     for n in users:
@@ -59,8 +61,8 @@ async def test_concurrent_consumers_share_the_entries_without_overlap(backend: B
 
 
 async def test_a_read_waits_for_the_next_entry(backend: Backend) -> None:
-    if not backend.serves_others_while_blocked:
-        pytest.skip("a blocked read holds back every other client of this backend (fakeredis)")
+    if not backend.blocking_reads_wait:
+        pytest.skip(NO_BLOCKING_READS)
     event = await open_event(backend.coupons(), quantity=10)
     feed = backend.ledger_feed()
     await feed.read("warm-up", count=1, block_seconds=0)
@@ -70,6 +72,24 @@ async def test_a_read_waits_for_the_next_entry(backend: Backend) -> None:
     await issue(backend, event.id, range(1))
 
     assert [e.issue.user_id for e in await waiting if e.issue is not None] == ["u0"]
+
+
+@pytest.mark.parametrize("events", [0, 1], ids=["before-any-event", "nothing-unread"])
+async def test_a_read_with_nothing_to_read_waits_its_block_time(
+    backend: Backend, events: int
+) -> None:
+    # NOTE: a lower bound, not a speed goal: returning at once made every idle worker spin.
+    if events and not backend.blocking_reads_wait:
+        pytest.skip(NO_BLOCKING_READS)
+    for _ in range(events):
+        await open_event(backend.coupons(), quantity=10)
+    feed, clock = backend.ledger_feed(), asyncio.get_running_loop().time
+
+    started = clock()
+    taken = await feed.read("idle", count=10, block_seconds=0.2)
+
+    assert list(taken) == []
+    assert clock() - started >= 0.19
 
 
 async def test_unacknowledged_entries_are_pending_and_can_be_taken_over(
