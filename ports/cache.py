@@ -42,6 +42,8 @@ class Cache(Protocol):
     Contract:
     - `lookup` returns a `CachedPage` only if `store` put it with the stamp of the current
       generation, fewer than its `ttl_seconds` ago; otherwise a `CacheMiss` with that stamp.
+      "Current" at some moment after the call: a lookup never answers from before an
+      invalidation that completed before it was called, even while other lookups are out.
     - `begin_fill` numbers a fill of the page and asks for its lease: of every caller asking
       for the lease of one page and stamp, one gets it, until it stores or `lease_seconds`
       pass (a filler that dies leaves a lease that expires by itself); once a fill of that

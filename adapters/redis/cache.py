@@ -7,6 +7,7 @@ from typing import Final
 
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
+from adapters.redis.coalescing import ReadCoalescer
 from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheLookup, CacheMiss, FillTicket
 
@@ -20,7 +21,8 @@ class RedisCache(Cache):
     """A page is stored as `<stamp>|<fill number>|<rendered page>`.
 
     - lookup: one MGET of the generation and the page; a hit is the bytes after the header,
-      written to the client as they are (nothing decoded, nothing rendered);
+      written to the client as they are (nothing decoded, nothing rendered). Concurrent
+      lookups of one page share one MGET (`ReadCoalescer`: never one sent before they asked);
     - begin_fill: `cache_begin_fill.lua` (INCR the page's fill counter, SET NX the lease);
     - wait_for_fill: polls the page with backoff, 2 to 50 ms;
     - store: `cache_store.lua`, which checks the generation and the fill number atomically;
@@ -36,12 +38,16 @@ class RedisCache(Cache):
         self._store = connector.script("cache_store")
         self._fill_id = secrets.token_hex(8)  # this instance's fills; a counter tells them apart
         self._fill_count = 0
+        self._lookups = ReadCoalescer(self._lookup)
 
     async def lookup(self, request: PageRequest) -> CacheLookup:
+        return await self._lookups(keys.cache_page(request))
+
+    async def _lookup(self, page_key: str) -> CacheLookup:
         with self._connector.errors():
             # NOTE: execute_command: `mget()` first copies its arguments through a helper.
             generation, stored = await self._redis.execute_command(  # type: ignore[no-untyped-call]
-                "MGET", _GENERATION, keys.cache_page(request)
+                "MGET", _GENERATION, page_key
             )
             if generation is None:
                 # NOTE: first use, or the key was lost. NX: one new generation for all comers.

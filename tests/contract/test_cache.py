@@ -39,6 +39,22 @@ async def test_invalidation_drops_every_page_for_every_instance(backend: Backend
     assert isinstance(await cache.lookup(SECOND), CacheMiss)
 
 
+async def test_lookups_after_an_invalidation_miss_while_older_lookups_are_out(
+    backend: Backend,
+) -> None:
+    cache = backend.cache()
+    await cache.store(FIRST, b"old page", await ticket(cache), ttl_seconds=300)
+    before = [asyncio.create_task(cache.lookup(FIRST)) for _ in range(50)]
+    await asyncio.sleep(0)  # NOTE: one turn of the loop: the lookups are out (or queued)
+
+    await backend.cache().invalidate_pages()  # another instance, acknowledged
+    after = await asyncio.gather(*(cache.lookup(FIRST) for _ in range(50)))
+
+    assert all(isinstance(lookup, CacheMiss) for lookup in after), "read-your-writes"
+    assert set(after) == {await cache.lookup(FIRST)}, "one stamp: the new"
+    await asyncio.gather(*before)  # old page or miss: they may have been served either side
+
+
 async def test_a_fill_begun_before_an_invalidation_is_never_stored(backend: Backend) -> None:
     cache = backend.cache()
     stale = await ticket(cache)

@@ -96,3 +96,43 @@ def test_a_post_costs_one_database_read_for_the_whole_fleet(
 
     assert statuses == [200] * (count * readers_each)
     assert sum(page_reads(server) for server in instances) - before == 1
+
+
+async def post_and_read_amid_a_crowd(writer: AppServer, reader: AppServer, rounds: int) -> int:
+    """Posts on `writer`, reads the list on `reader` right after each 201 while 30 clients
+    keep reading that page from `reader` (so its lookups are shared); the crowd's reads."""
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        done = asyncio.Event()
+
+        async def crowd() -> int:
+            served = 0
+            while not done.is_set():
+                async with session.get(f"{reader.url}/notices") as response:
+                    await response.read()
+                    assert response.status == 200
+                    served += 1
+            return served
+
+        readers = [asyncio.create_task(crowd()) for _ in range(30)]
+        try:
+            for n in range(rounds):
+                async with session.post(
+                    f"{writer.url}/notices", json={"title": f"amid {n}", "body": "b"}, headers=ADMIN
+                ) as response:
+                    assert response.status == 201
+                    posted = await response.json()
+                async with session.get(f"{reader.url}/notices") as response:
+                    page = await response.json()
+                assert page["items"][0]["id"] == posted["id"], f"round {n}: lacks the new notice"
+        finally:
+            done.set()
+        return sum(await asyncio.gather(*readers))
+
+
+def test_a_notice_posted_on_one_instance_is_served_by_the_other_amid_a_crowd_of_readers(
+    instances: tuple[AppServer, AppServer],
+) -> None:
+    served = asyncio.run(post_and_read_amid_a_crowd(*instances, rounds=100))
+
+    assert served > 30, "the crowd read all along"
