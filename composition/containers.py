@@ -229,6 +229,10 @@ def _worker_policy(settings: Settings) -> WorkerPolicy:
     )
 
 
+def _in_app_workers(settings: Settings, worker: ArchiveIssuedCoupons) -> list[BackgroundTask]:
+    return [BackgroundTask(worker)] if settings.ledger_worker_in_app else []
+
+
 def _enabled_cache(enabled: bool, cache: object) -> object | None:
     return cache if enabled else None
 
@@ -327,7 +331,8 @@ class Application(containers.DeclarativeContainer):
         consumer=providers.Callable(_consumer_name),
         policy=providers.Callable(_worker_policy, settings),
     )
-    """The ledger worker of this process: it runs while the app serves (see `backends`)."""
+    """The ledger worker of this process: it runs while the app serves (see `backends`),
+    unless `LEDGER_WORKER_IN_APP` is off."""
     reconcile_coupons = providers.Singleton(
         ReconcileCoupons, adapters.coupons, adapters.archive, adapters.ledger_feed
     )
@@ -335,7 +340,7 @@ class Application(containers.DeclarativeContainer):
         Backends,
         adapters.closeables,
         adapters.startables,
-        background=providers.List(providers.Singleton(BackgroundTask, ledger_worker)),
+        background=providers.Callable(_in_app_workers, settings, ledger_worker),
     )
     http_app = providers.Singleton(
         create_http_app, usecases, metrics=metrics, options=http_options, lifecycle=backends

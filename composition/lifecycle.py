@@ -67,6 +67,8 @@ class Backends:
         startables: Sequence[Startable] = (),
         background: Sequence[BackgroundTask] = (),
     ) -> None:
+        self.background = tuple(background)
+        """The tasks that run while the app serves (the ledger worker, unless it is off)."""
         self._closeables = [*closeables, *background]
         self._startables = [*startables, *background]
 

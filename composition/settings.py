@@ -62,6 +62,9 @@ class Settings:
     ledger_reclaim_idle_seconds: float = 30.0
     """A feed entry pending this long without acknowledgement is taken over by another
     ledger worker (its consumer died or is stuck)."""
+    ledger_worker_in_app: bool = True
+    """Whether each app instance runs a ledger worker; off, `redis-practice ledger-worker`
+    processes archive instead (redis and sentinel profiles only)."""
 
     def cache_policy(self) -> CachePolicy:
         """Pages live `cache_ttl_seconds` (up to 10% less); a fill holds its lease for a
@@ -81,6 +84,12 @@ class Settings:
         if profile is Profile.SENTINEL and not sentinels:
             raise SettingsError(
                 "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
+            )
+        worker_in_app = env.flag("LEDGER_WORKER_IN_APP", default=True)
+        if profile is Profile.MEMORY and not worker_in_app:
+            raise SettingsError(
+                "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
+                "profile the ledger lives in the app, and only its own worker can archive it"
             )
         return cls(
             profile=profile,
@@ -113,6 +122,7 @@ class Settings:
             ledger_reclaim_idle_seconds=env.number(
                 "LEDGER_RECLAIM_IDLE_SECONDS", 30.0, minimum=0.1, maximum=86_400.0
             ),
+            ledger_worker_in_app=worker_in_app,
         )
 
 

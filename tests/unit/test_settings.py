@@ -2,6 +2,7 @@
 
 import pytest
 
+from composition.root import assemble
 from composition.settings import Profile, Settings, SettingsError
 from domain.model.otp import OtpPolicy
 
@@ -46,6 +47,9 @@ def test_every_variable_is_read() -> None:
             "REDIS_SENTINELS": "10.0.0.7:26379, sentinel-b:26380,[::1]:26381",
             "REDIS_SENTINEL_SERVICE": "orders.main",
             "REDIS_WAIT_REPLICAS": "1",
+            "LEDGER_BATCH_SIZE": "7",
+            "LEDGER_RECLAIM_IDLE_SECONDS": "2.5",
+            "LEDGER_WORKER_IN_APP": "false",
         }
     )
 
@@ -72,6 +76,9 @@ def test_every_variable_is_read() -> None:
         session_ttl_seconds=10,
         request_deadline_seconds=0.5,
         sse_max_stream_seconds=300.0,
+        ledger_batch_size=7,
+        ledger_reclaim_idle_seconds=2.5,
+        ledger_worker_in_app=False,
     )
 
 
@@ -101,6 +108,9 @@ def test_every_variable_is_read() -> None:
         ("DATABASE_URL", "postgresql://h", "DATABASE_URL must name the PostgreSQL database"),
         ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
         ("TRUST_FORWARDED_FOR", "proxy", "TRUST_FORWARDED_FOR must be true or false"),
+        ("LEDGER_WORKER_IN_APP", "sometimes", "LEDGER_WORKER_IN_APP must be true or false"),
+        ("LEDGER_WORKER_IN_APP", "false", "LEDGER_WORKER_IN_APP=false needs the redis or"),
+        ("LEDGER_BATCH_SIZE", "0", "LEDGER_BATCH_SIZE must be between 1 and 10000, got 0"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:
@@ -129,3 +139,12 @@ def test_a_bad_secret_is_not_echoed(name: str, value: str) -> None:
 
 def test_an_empty_variable_counts_as_unset() -> None:
     assert Settings.from_environ({"CACHE_TTL_SECONDS": " ", "ADMIN_TOKEN": ""}) == Settings()
+
+
+@pytest.mark.parametrize(("in_app", "workers"), [("true", 1), ("false", 0)])
+def test_the_app_runs_a_ledger_worker_unless_told_not_to(in_app: str, workers: int) -> None:
+    settings = Settings.from_environ({"APP_PROFILE": "redis", "LEDGER_WORKER_IN_APP": in_app})
+
+    backends = assemble(settings).container.backends()  # no I/O: nothing to close
+
+    assert len(backends.background) == workers
