@@ -11,11 +11,15 @@ comparison table and the settings used. Exit status 1 when a threshold that shou
 failed. `--smoke` runs every scenario in a tiny configuration (seconds): what CI runs.
 
 All traffic goes to 127.0.0.1; every scenario is bounded in iterations and duration.
+
+With LEDGER_WORKER_IN_APP=false in the environment, level 3's instance runs no ledger worker
+and one `redis-practice ledger-worker` process archives instead (its log is in the report).
 """
 
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -73,6 +77,8 @@ class Servers:
     stack: ExitStack
     instances: dict[str, str] = field(default_factory=dict)
     """Base URL of each instance started, by name."""
+    ledger_log: Path | None = None
+    """The log of the ledger worker process, when one archives instead of the instances."""
 
     def app(self, name: str, **environment: str) -> str:
         """Start an instance; its base URL. Stopped with everything else."""
@@ -109,6 +115,21 @@ class Servers:
             except OSError:
                 time.sleep(0.05)
         raise SystemExit(f"load: instance {name} did not become ready")
+
+    def ledger_worker(self) -> Path:
+        """Start a `redis-practice ledger-worker` process (stopped with everything else); the
+        path of its log, where it prints its progress every 5 s."""
+        log_path = self.work / "ledger-worker.log"
+        log = log_path.open("wb")
+        env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": self.redis_url,
+               "DATABASE_URL": self.database_url}  # fmt: skip
+        process = subprocess.Popen(  # noqa: S603 - our own console script
+            [str(VENV_BIN / "redis-practice"), "ledger-worker"],
+            env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.stack.callback(_stop, process, log)
+        say(f"ledger worker process {process.pid} (log: {log_path})")
+        return log_path
 
     def post(self, base: str, path: str, body: object) -> dict[str, Any]:
         request = urllib.request.Request(  # noqa: S310 - loopback
@@ -159,7 +180,7 @@ def postgres(work: Path, port: int, stack: ExitStack) -> str:
     stack.callback(_run, [str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
     _run(
         [str(VENV_BIN / "redis-practice"), "db", "upgrade"],
-        {**os.environ, "DATABASE_URL": database_url},
+        {**os.environ, "APP_PROFILE": "redis", "DATABASE_URL": database_url},  # as the instances
     )
     return database_url
 
@@ -243,6 +264,14 @@ def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
 
 def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     base = servers.app("coupons")
+    out_of_app = os.environ.get("LEDGER_WORKER_IN_APP", "true").lower() in {
+        "0",
+        "false",
+        "no",
+        "off",
+    }
+    if out_of_app:
+        servers.ledger_log = servers.ledger_worker()
     herd = {"USERS": "60", "VUS": "20", "QUANTITY": "10"} if smoke else {}
     ranking = {"VUS": "10", "UPDATES": "5"} if smoke else {}
     runs = [
@@ -261,27 +290,49 @@ def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
         "coupons": herd.get("QUANTITY", "100"),
         "ranking updates": f"{ranking.get('VUS', '200')} VUs x {ranking.get('UPDATES', '25')}",
         "claimers on a 503": "retry after Retry-After, 4 attempts at most",
+        "ledger worker": "one `redis-practice ledger-worker` process (LEDGER_WORKER_IN_APP=false)"
+        if out_of_app
+        else "in the app instance",
     }
     return runs, settings
 
 
 LEVELS = {"1": level1, "2": level2, "3": level3}
 
+PROGRESS = re.compile(r"conflicts (\d+),.*backlog: (\d+) pending, (\d+) unread")
+
+
+def ledger_state(servers: Servers, read_from: int) -> tuple[float, float]:
+    """Entries the ledger worker has yet to archive, and the conflicts it counted: from the
+    instance's metrics, or from the worker process's last progress line after `read_from`
+    (unknown, so infinitely many, until one comes)."""
+    if servers.ledger_log is not None:
+        with servers.ledger_log.open("rb") as log:
+            log.seek(read_from)
+            found = PROGRESS.findall(log.read().decode(errors="replace"))
+        if not found:
+            return float("inf"), 0.0
+        conflicts, pending, unread = found[-1]
+        return float(pending) + float(unread), float(conflicts)
+    base = servers.instances["coupons"]
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+        gauges = {
+            line.split()[0]: float(line.split()[1])
+            for line in response.read().decode().splitlines()
+            if line.startswith(("ledger_pending_entries ", "ledger_unread_entries ",
+                                "ledger_conflicts_total "))
+        }  # fmt: skip
+    waiting = gauges.get("ledger_pending_entries", 0) + gauges.get("ledger_unread_entries", 0)
+    return waiting, gauges.get("ledger_conflicts_total", 0)
+
 
 def ledger_check(servers: Servers) -> list[str]:
     """After the coupon herds: wait until the ledger worker has archived everything, then
     reconcile every event (Redis against SQL); a Markdown section for the summary."""
-    base = servers.instances["coupons"]
     give_up_at = time.monotonic() + 120
+    read_from = servers.ledger_log.stat().st_size if servers.ledger_log else 0
     while True:
-        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
-            gauges = {
-                line.split()[0]: float(line.split()[1])
-                for line in response.read().decode().splitlines()
-                if line.startswith(("ledger_lag_seconds ", "ledger_pending_entries ",
-                                    "ledger_unread_entries ", "ledger_conflicts_total "))
-            }  # fmt: skip
-        waiting = gauges.get("ledger_pending_entries", 0) + gauges.get("ledger_unread_entries", 0)
+        waiting, conflicts = ledger_state(servers, read_from)
         if waiting == 0 or time.monotonic() > give_up_at:
             break
         time.sleep(0.2)
@@ -290,8 +341,9 @@ def ledger_check(servers: Servers) -> list[str]:
     lines = [
         "## The durable ledger after the herds",
         "",
-        f"Entries still waiting: {waiting:.0f}; archive conflicts counted "
-        f"(`ledger_conflicts_total`): {gauges.get('ledger_conflicts_total', 0):.0f}.",
+        f"Entries still waiting: {'unknown' if waiting == float('inf') else f'{waiting:.0f}'}; "
+        "archive conflicts counted "
+        f"(`ledger_conflicts_total`): {conflicts:.0f}.",
         "`redis-practice coupons reconcile` per event:",
         "",
     ]

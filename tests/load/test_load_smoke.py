@@ -2,6 +2,7 @@
 iterations, seconds in all), through the real runner: servers started, scenarios run, report
 written, everything stopped."""
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -44,3 +45,31 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
         granted, _, issued, over, twice, holders = row.split("|")[2:8]
         assert (int(granted), int(issued)) == (10, 10), row
         assert (int(over), int(twice), int(holders)) == (0, 0, 0), row
+
+
+@pytest.mark.timeout(300)
+def test_level3_archives_through_a_ledger_worker_process_when_the_app_runs_none(
+    tmp_path: Path,
+) -> None:
+    require_k6()
+
+    result = subprocess.run(  # noqa: S603 - our own runner
+        [str(ROOT / "ops/load.sh"), "3", "--smoke", "--reports", str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_WORKER_IN_APP": "false"},
+        capture_output=True,
+        text=True,
+        timeout=290,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
+    (report,) = tmp_path.iterdir()
+    summary = (report / "summary.md").read_text()
+    assert "one `redis-practice ledger-worker` process" in summary, summary
+    assert "Entries still waiting: 0;" in summary, summary
+    assert "in the app instance" not in summary
+    reconciled = [line for line in summary.splitlines() if line.startswith("- exit ")]
+    assert len(reconciled) == 3, summary  # naive, lock, atomic
+    assert [line.startswith("- exit 0") for line in reconciled[1:]] == [True, True], summary
+    assert "archived" in (report / "ledger-worker.log").read_text()
