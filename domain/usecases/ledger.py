@@ -114,11 +114,18 @@ class ArchiveIssuedCoupons:
         again (logged once per outage, not per retry)."""
         delay = self._policy.retry_first_seconds
         failing = False
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             try:
+                started = loop.time()
                 settled = await self.step(stop)
                 if 0 < settled < self._policy.batch_size:
                     await _wait(stop, self._policy.linger_seconds)
+                elif settled == 0:
+                    # NOTE: a feed that answers "nothing" at once instead of waiting must not
+                    # make the worker spin (one did: a core's worth of reads while idle).
+                    waited = loop.time() - started
+                    await _wait(stop, self._policy.block_seconds - waited)
             except PortError as error:
                 if not failing:
                     log.warning("ledger worker %s: %s; retrying", self.consumer, error)

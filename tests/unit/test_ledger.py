@@ -20,7 +20,7 @@ from domain.model.coupons import (
 )
 from domain.model.errors import NotFound
 from domain.model.identity import UserId
-from domain.model.ledger import ArchiveReport
+from domain.model.ledger import ArchiveReport, FeedEntry
 from domain.usecases.coupons import CreateCouponEvent
 from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
 from ports.errors import BackendUnavailable
@@ -324,3 +324,38 @@ async def test_reconcile_counts_entries_still_in_flight(ledger: Ledger) -> None:
 async def test_reconcile_of_an_event_neither_store_knows_is_not_found(ledger: Ledger) -> None:
     with pytest.raises(NotFound):
         await ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)(404, fix=False)
+
+
+class HastyFeed(InMemoryLedgerFeed):
+    """A feed that answers an empty read at once instead of waiting (fakeredis does), and
+    counts reads; `stop` is set at the `reads_before_stop`-th."""
+
+    def __init__(self, clock: ManualClock, stop: asyncio.Event, reads_before_stop: int) -> None:
+        super().__init__(clock)
+        self.reads = 0
+        self._stop = stop
+        self._reads_before_stop = reads_before_stop
+
+    async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:
+        self.reads += 1
+        if self.reads == self._reads_before_stop:
+            self._stop.set()
+        return await super().read(consumer, count=count, block_seconds=0)
+
+
+async def test_an_idle_worker_waits_its_block_time_even_if_the_feed_does_not(
+    ledger: Ledger,
+) -> None:
+    stop = asyncio.Event()
+    feed = HastyFeed(ledger.clock, stop, reads_before_stop=4)
+    worker = ArchiveIssuedCoupons(
+        feed, ledger.archive, ledger.telemetry, ledger.clock,
+        consumer="w1", policy=WorkerPolicy(block_seconds=0.05),
+    )  # fmt: skip
+    clock = asyncio.get_running_loop().time
+
+    started = clock()
+    await asyncio.wait_for(worker.run(stop), 5)
+
+    assert feed.reads == 4
+    assert clock() - started >= 3 * 0.05 * 0.95, "three empty reads, each followed by a wait"
