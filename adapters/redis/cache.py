@@ -50,9 +50,10 @@ class RedisCache(Cache):
                 "MGET", _GENERATION, page_key
             )
             if generation is None:
-                # NOTE: first use, or the key was lost. NX: one new generation for all comers.
-                await self._redis.set(keys.cache_generation(), _new_generation(), nx=True)
-                generation = await self._redis.get(keys.cache_generation())
+                # NOTE: first use, or the key was lost. NX: one new generation for all comers;
+                # GET: the one that won, ours or another's, in the same round trip.
+                ours = _new_generation()
+                generation = await self._redis.set(_GENERATION, ours, nx=True, get=True) or ours
         current = codecs.raw(generation) if generation is not None else b""
         if stored is not None:
             stamp, _, rest = codecs.raw(stored).partition(_SEPARATOR)
@@ -99,7 +100,7 @@ class RedisCache(Cache):
         with self._connector.errors():
             stored = await self._store(
                 keys=[
-                    keys.cache_generation(),
+                    _GENERATION,
                     keys.cache_page(request),
                     keys.cache_lease(request, ticket.stamp),
                 ],
@@ -109,7 +110,7 @@ class RedisCache(Cache):
 
     async def invalidate_pages(self) -> None:
         with self._connector.errors():
-            await self._redis.set(keys.cache_generation(), _new_generation())
+            await self._redis.set(_GENERATION, _new_generation())
 
 
 def _new_generation() -> str:
