@@ -22,7 +22,7 @@ from adapters.http.messages import (
     sessions,
     usage,
 )
-from adapters.http.messages.fields import Id, Name, UserId
+from adapters.http.messages.fields import Id, Member, Name
 from adapters.http.resources.coupons import CouponsResource
 from adapters.http.resources.events import EventsResource
 from adapters.http.resources.notices import NoticesResource
@@ -247,7 +247,7 @@ ROUTES: Final = (
     Route(
         path="/rankings/{board}/members/{member}",
         resource=RankingsResource,
-        params={"board": Name, "member": UserId},
+        params={"board": Name, "member": Member},
         operations=(
             Operation(
                 method="GET",

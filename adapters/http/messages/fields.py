@@ -44,17 +44,32 @@ def trim(text: str) -> str:
     return text.strip(WHITESPACE)
 
 
+_IDENTIFIER: Final = "^[A-Za-z0-9_.@+-]+$(?!\\n)"
+
 UserId = Annotated[
     str,
     Meta(
         min_length=1,
         max_length=64,
-        pattern="^[A-Za-z0-9_.@+-]+$(?!\\n)",
+        pattern=_IDENTIFIER,
+        description="1-64 characters of letters, digits and _ . @ + -; case-insensitive: "
+        "the service keeps and returns it in lower case",
+        examples=["alice"],
+    ),
+]
+"""`user_id`: the edge canonicalises it (`domain.model.identity.user_id`)."""
+
+Member = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=64,
+        pattern=_IDENTIFIER,
         description="1-64 characters of letters, digits and _ . @ + -",
         examples=["alice"],
     ),
 ]
-"""`user_id` and ranking `member`."""
+"""A ranking `member`: kept as given (case matters)."""
 
 Name = Annotated[
     str,

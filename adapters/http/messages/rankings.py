@@ -4,7 +4,7 @@ from typing import Annotated, Self
 
 from msgspec import Meta, Struct
 
-from adapters.http.messages.fields import Count, Finite, Limit, Offset, UserId
+from adapters.http.messages.fields import Count, Finite, Limit, Member, Offset
 from domain.model.rankings import RANKING_DEFAULT_LIMIT
 from domain.model.rankings import Leaderboard as Board
 from domain.model.rankings import Standing as MemberStanding
@@ -15,7 +15,7 @@ Rank = Annotated[int, Meta(ge=1)]
 class ScoreDelta(Struct, forbid_unknown_fields=True):
     """Add `delta` to `member`'s score."""
 
-    member: UserId
+    member: Member
     delta: Finite
 
 
@@ -28,7 +28,7 @@ class Score(Struct, forbid_unknown_fields=True):
 class Standing(Struct):
     """A member's score and competition rank (1 + members scoring strictly higher)."""
 
-    member: UserId
+    member: Member
     score: float
     rank: Rank
 
@@ -41,7 +41,7 @@ class LeaderboardEntry(Struct):
     """One line of a leaderboard."""
 
     rank: Rank
-    member: UserId
+    member: Member
     score: float
 
 

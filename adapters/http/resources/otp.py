@@ -5,7 +5,7 @@ import falcon.asgi
 from adapters.http.clients import client_address
 from adapters.http.messages.otp import OtpIssued, OtpRequest, OtpVerification
 from adapters.http.messages.sessions import Session
-from domain.model.identity import UserId
+from domain.model.identity import user_id
 from domain.usecases.otp import IssueOtp, VerifyOtp
 
 
@@ -24,10 +24,10 @@ class OtpResource:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: OtpRequest
     ) -> OtpIssued:
         client = client_address(req, trust_forwarded_for=self._trust_forwarded_for)
-        issued = await self._issue(UserId(body.user_id), client=client)
+        issued = await self._issue(user_id(body.user_id), client=client)
         return OtpIssued.of(issued, expose_code=self._expose_code)
 
     async def verify(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: OtpVerification
     ) -> Session:
-        return Session.of(await self._verify(UserId(body.user_id), body.code))
+        return Session.of(await self._verify(user_id(body.user_id), body.code))
