@@ -1,5 +1,5 @@
 """Command line: `redis-practice serve [--profile P] [--host H] [--port N]`, `db upgrade|current`,
-`ledger-worker`, `coupons reconcile EVENT_ID [--fix]`."""
+`ledger-worker`, `coupons reconcile EVENT_ID|--all [--fix]`."""
 
 import argparse
 import logging
@@ -80,16 +80,19 @@ def _parser() -> argparse.ArgumentParser:
     coupon_actions = coupons.add_subparsers(dest="action", required=True)
     reconcile = coupon_actions.add_parser(
         "reconcile",
-        help="compare an event's coupons in Redis and in the archive",
-        description="Print how Redis and the archive differ for one event: coupons missing "
-        "in the archive, missing in Redis, conflicting owners. Exit status 0 when clean, 1 "
-        "when drift remains, 2 for an unknown event, 3 when a store is unreachable.",
+        help="compare coupon events in Redis and in the archive",
+        description="Print how Redis and the archive differ for one event (or, with --all, "
+        "for every event either holds): coupons missing in the archive, missing in Redis, "
+        "conflicting owners.",
+        epilog=ledger.EXIT_CODES,
     )
-    reconcile.add_argument("event_id", type=_event_id, help="the coupon event")
+    which = reconcile.add_mutually_exclusive_group(required=True)
+    which.add_argument("event_id", type=_event_id, nargs="?", help="the coupon event")
+    which.add_argument("--all", action="store_true", help="every event Redis or the archive holds")
     reconcile.add_argument(
         "--fix",
         action="store_true",
-        help="repair by adding what either store lacks (conflicts are only reported)",
+        help="repair: archive what only Redis holds, then bring Redis in line with the archive",
     )
     return parser
 
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(dict(os.environ))
         if args.command == "ledger-worker":
             return ledger.run_worker(settings)
-        return ledger.reconcile(settings, args.event_id, fix=args.fix)
+        return ledger.reconcile(settings, None if args.all else args.event_id, fix=args.fix)
     environ = dict(os.environ)
     if args.profile is not None:
         environ["APP_PROFILE"] = args.profile

@@ -63,11 +63,12 @@ from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends, BackgroundTask
 from composition.settings import Profile, Settings
 from domain.model.otp import CodeDigester
+from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import (
-    ClaimCoupon,
     CreateCouponEvent,
     ListClaims,
     ListMyCoupons,
+    LiveEvents,
     ShowCouponEvent,
 )
 from domain.usecases.events import FollowChannel, PublishEvent
@@ -262,6 +263,7 @@ class Application(containers.DeclarativeContainer):
     digester = providers.Singleton(CodeDigester, otp_secret)
     cache = providers.Callable(_enabled_cache, settings.provided.cache_enabled, adapters.cache)
     deadline = settings.provided.request_deadline_seconds
+    live_events = providers.Singleton(LiveEvents, adapters.coupons, adapters.archive, telemetry)
 
     usecases = providers.Singleton(
         UseCases,
@@ -298,10 +300,12 @@ class Application(containers.DeclarativeContainer):
         create_coupon_event=providers.Singleton(
             CreateCouponEvent, adapters.coupons, adapters.archive
         ),
-        show_coupon_event=providers.Singleton(ShowCouponEvent, adapters.coupons),
+        show_coupon_event=providers.Singleton(ShowCouponEvent, live_events),
         claim_coupon=providers.Singleton(
             ClaimCoupon,
+            live_events,
             adapters.coupons,
+            adapters.archive,
             adapters.lock,
             announcer,
             secrets,
@@ -310,7 +314,7 @@ class Application(containers.DeclarativeContainer):
             lock_ttl_seconds=deadline,
             lock_wait_seconds=providers.Callable(_lock_wait_seconds, deadline),
         ),
-        list_claims=providers.Singleton(ListClaims, adapters.coupons),
+        list_claims=providers.Singleton(ListClaims, live_events, adapters.coupons),
         list_my_coupons=providers.Singleton(ListMyCoupons, adapters.archive),
         publish_event=providers.Singleton(PublishEvent, adapters.bus),
         follow_channel=providers.Singleton(FollowChannel, adapters.bus),

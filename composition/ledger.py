@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 EXIT_DRIFT = 1
 EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
+EXIT_NO_EVENT = 4
+EXIT_CODES = (
+    "exit status: 0 clean (after the fix), 1 drift remains, 2 usage error, 3 a store is "
+    "unreachable, 4 no such event"
+)
 PROGRESS_SECONDS = 5.0
 
 
@@ -89,36 +94,46 @@ async def _progress(worker: ArchiveIssuedCoupons) -> None:
     )
 
 
-def reconcile(settings: Settings, event_id: int, *, fix: bool, out: TextIO = sys.stdout) -> int:
-    """Print how Redis and the archive differ for one event; with `fix`, repair and print
-    what remains. 0: clean (after the fix), 1: drift remains, 2: no such event, 3: a store
-    is unreachable."""
+def reconcile(
+    settings: Settings, event_id: int | None, *, fix: bool, out: TextIO = sys.stdout
+) -> int:
+    """Print how Redis and the archive differ for one event (None: every event either store
+    holds, one after the other); with `fix`, repair and print what remains. See `EXIT_CODES`."""
     refused = refuse_memory(settings, "coupons reconcile")
     if refused is not None:
         return refused
     return asyncio.run(_reconcile(build(settings), event_id, fix, out))
 
 
-async def _reconcile(built: Assembly, event_id: int, fix: bool, out: TextIO) -> int:
+async def _reconcile(built: Assembly, event_id: int | None, fix: bool, out: TextIO) -> int:
     container: Any = built.container
     use_case: ReconcileCoupons = container.reconcile_coupons()
     started = time.monotonic()
     backends = _backends(built)
+    drifting = 0
     try:
         await backends.startup()
-        result = await use_case(event_id, fix=fix)
+        event_ids = [event_id] if event_id is not None else await use_case.event_ids()
+        if event_id is None:
+            out.write(f"{len(event_ids)} coupon event(s) in Redis or the archive\n")
+        for number in event_ids:
+            result = await use_case(number, fix=fix)
+            out.write(report(result))
+            out.flush()
+            final = result.remaining if result.remaining is not None else result.found
+            drifting += not final.clean
     except NotFound as error:
         print(f"redis-practice: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_NO_EVENT
     except PortError as error:
         print(f"redis-practice: a store is unreachable: {error}", file=sys.stderr)
         return EXIT_UNREACHABLE
     finally:
         await backends.shutdown()
-    out.write(report(result))
+    if event_id is None:
+        out.write(f"{len(event_ids) - drifting} clean, {drifting} with drift\n")
     out.write(f"({time.monotonic() - started:.2f} s)\n")
-    final = result.remaining if result.remaining is not None else result.found
-    return 0 if final.clean else EXIT_DRIFT
+    return EXIT_DRIFT if drifting else 0
 
 
 def _backends(built: Assembly) -> Backends:
@@ -132,9 +147,9 @@ def report(result: Reconciliation) -> str:
     lines = describe(result.found)
     if result.remaining is not None:
         lines.append(
-            f"--fix: archived {result.archived} coupon(s) Redis held, restored {result.restored} "
-            "to Redis from the archive (a repair only adds: every coupon either store holds "
-            "was answered 201; conflicts are reported, never resolved by dropping one)"
+            f"--fix: archived {result.archived} coupon(s) only Redis held, put back or moved "
+            f"{result.restored} in Redis as the archive holds them (the archive is what users "
+            "were told: no claim is answered before its coupon is archived)"
         )
         lines.append("after the fix:")
         lines.extend(f"  {line}" for line in describe(result.remaining))

@@ -1,9 +1,12 @@
 // Level 3, the thundering herd: USERS users (logged in during setup) claim QUANTITY coupons at
 // once, VUS of them in flight, under one STRATEGY. `atomic` and `lock` must grant exactly
 // QUANTITY and never two to one user; `naive` over-issues, and how much is the result.
-// Claimers behave as the API asks: a 503 (the deadline passed, or the lock stayed busy) is
-// retried after Retry-After; a 409 after a 503 means the claim had gone through after all, and
-// its problem document carries the coupon the claimer holds (a lost 201, recovered).
+// Claimers behave as the API asks: a 503 (the deadline passed, the lock stayed busy, or the
+// archive did not confirm the coupon) is retried after Retry-After; a 409 after a 503 means the
+// claim had gone through after all, and its problem document carries the coupon the claimer
+// holds (a lost 201, recovered). Under `naive`, a 409 without a coupon is the race's double
+// the archive refused: the number handed out is another user's.
+// The claim window (first claim sent to last answer) gives claims answered per second.
 import http from "k6/http";
 import { check, sleep } from "k6";
 import { Counter, Gauge } from "k6/metrics";
@@ -23,6 +26,9 @@ const granted = new Counter("claims_granted");
 const refused = new Counter("claims_refused");
 const retried = new Counter("claims_retried_after_503");
 const learnedLate = new Counter("claims_granted_behind_a_503");
+const numberTaken = new Counter("claims_number_taken");
+const windowStart = new Gauge("claim_window_start_ms");
+const windowEnd = new Gauge("claim_window_end_ms");
 const issued = new Gauge("coupons_issued");
 const overIssued = new Gauge("coupons_over_issued");
 const sharedNumbers = new Gauge("coupon_numbers_given_twice");
@@ -43,6 +49,7 @@ export const options: Options = {
     checks: ["rate==1"],
     // Reported for every strategy ("max>=0" always holds; it makes k6 keep the sub-metric).
     "http_req_duration{step:claim}": ["max>=0"],
+    "http_reqs{step:claim}": ["count>=0"],
     ...(SAFE
       ? {
           claims_granted: [`count==${QUANTITY}`],
@@ -78,6 +85,7 @@ export default function (herd: Herd): void {
   }
   const url = `${BASE}/coupon-events/${herd.eventId}/claims`;
   const params = { headers: bearer(herd.sessions[index].token), tags: { step: "claim" } };
+  windowStart.add(Date.now());
   let response = http.post(url, null, params);
   let answered503 = false;
   for (let attempt = 1; response.status === 503 && attempt < ATTEMPTS; attempt += 1) {
@@ -86,8 +94,13 @@ export default function (herd: Herd): void {
     sleep(Number(response.headers["Retry-After"] ?? "1"));
     response = http.post(url, null, params);
   }
-  const lateGrant =
-    response.status === 409 && answered503 && typeof heldCoupon(response) === "number";
+  windowEnd.add(Date.now());
+  const named = typeof heldCoupon(response) === "number";
+  const lateGrant = response.status === 409 && answered503 && named;
+  const taken = !SAFE && response.status === 409 && !named;
+  if (taken) {
+    numberTaken.add(1);
+  }
   if (response.status === 201 || lateGrant) {
     granted.add(1);
     if (lateGrant) {
@@ -97,8 +110,9 @@ export default function (herd: Herd): void {
     refused.add(1, { status: String(response.status) });
   }
   check(response, {
-    "claimed (201, or 409 behind a 503 naming the coupon) or sold out (410)": (r) =>
-      r.status === 201 || r.status === 410 || lateGrant,
+    "claimed (201, or 409 behind a 503 naming the coupon), sold out (410), or naive's double": (
+      r,
+    ) => r.status === 201 || r.status === 410 || lateGrant || taken,
   });
 }
 

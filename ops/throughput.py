@@ -40,6 +40,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import load
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTICES = 20
 
@@ -156,7 +158,9 @@ def wrk(target: Target, path: str, seconds: int, connections: int) -> tuple[floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR")
+    parser.add_argument(
+        "--build", action="append", default=[], metavar="NAME=DIR", type=load.checkout
+    )
     parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--rounds", type=int, default=5)
@@ -165,7 +169,7 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("throughput: wrk is missing (Debian: apt-get install wrk)")
-    builds = [build.split("=", 1) for build in args.build] or [["this", "."]]
+    builds = args.build or [("this", ROOT)]
     targets = [
         Target(f"{name}/{profile}", Path(directory).resolve(), profile)
         for profile in args.profile or ["memory"]

@@ -15,7 +15,8 @@ class CouponArchive(Protocol):
     Contract:
     - `add_event` stores the event's definition (`issued` is not stored) and returns True, or
       returns False and stores nothing if the id is taken already (an id Redis handed out
-      again after losing its counter); `last_event_id` is the highest id stored (0: none).
+      again after losing its counter); `last_event_id` is the highest id stored (0: none);
+      `event_ids` lists them all, in order.
     - `event` returns it with `issued` = the coupons archived, or None.
     - `write` archives coupons in one transaction, idempotently: a coupon archived already
       (same event, user and number) is `repeated`; one whose user holds another number, or
@@ -27,6 +28,8 @@ class CouponArchive(Protocol):
     async def add_event(self, event: CouponEvent) -> bool: ...
 
     async def last_event_id(self) -> int: ...
+
+    async def event_ids(self) -> Sequence[int]: ...
 
     async def event(self, event_id: int) -> CouponEvent | None: ...
 

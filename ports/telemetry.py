@@ -18,7 +18,9 @@ class Telemetry(Protocol):
     - `otp_verification`: how a verification ended.
     - `ledger_archived`: coupons the ledger worker wrote to the archive, and conflicts (entries
       the archive refused: another owner or number archived); `ledger_parked`: poison entries
-      moved to the dead letters; `ledger_backlog`: the feed's backlog as last measured.
+      moved to the dead letters; `ledger_backlog`: the feed's backlog as last measured;
+      `ledger_restored`: an event's live ledger brought back in line with the archive, and
+      how many live coupons that changed.
     """
 
     def cache_request(self, status: CacheStatus) -> None: ...
@@ -32,3 +34,5 @@ class Telemetry(Protocol):
     def ledger_parked(self) -> None: ...
 
     def ledger_backlog(self, backlog: Backlog) -> None: ...
+
+    def ledger_restored(self, *, changed: int) -> None: ...

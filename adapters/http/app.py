@@ -26,8 +26,8 @@ from adapters.http.resources.sessions import SessionsResource
 from adapters.http.resources.usage import UsageResource
 from adapters.http.routes import JSON, ROUTES, Auth, Operation, Route, route_template
 from adapters.prometheus.metrics import Metrics
+from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import (
-    ClaimCoupon,
     CreateCouponEvent,
     ListClaims,
     ListMyCoupons,

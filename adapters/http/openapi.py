@@ -30,7 +30,8 @@ _DETAILS: Final = {
     401: "Missing or invalid bearer token (on `/otp/verify`: a wrong code, with `attempts_left`)",
     403: "A user token on an administrator endpoint",
     404: "Nothing there",
-    409: "A coupon of this event is already held by this user",
+    409: "A coupon of this event is already held by this user (`coupon_id` names it); under "
+    "`naive`, without `coupon_id`: the race handed this user a number another user holds",
     410: "Every coupon of this event is issued",
     413: "A body larger than 64 KiB",
     415: "A body that is not JSON",

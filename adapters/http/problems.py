@@ -14,8 +14,10 @@ from adapters.http.messages.problems import FieldError, Problem, ValidationProbl
 from domain.model.errors import (
     AlreadyClaimed,
     Forbidden,
+    LedgerSettling,
     NotAuthenticated,
     NotFound,
+    NumberTaken,
     ScoreOutOfRange,
     SoldOut,
     TooManyCodes,
@@ -119,6 +121,8 @@ def problem_for(error: Exception) -> HttpProblem:
             return HttpProblem(404, str(error))
         case AlreadyClaimed(coupon_id=coupon_id):
             return HttpProblem(409, str(error), coupon_id=coupon_id)
+        case NumberTaken():
+            return HttpProblem(409, str(error))
         case SoldOut():
             return HttpProblem(410, str(error))
         case ScoreOutOfRange():
@@ -127,6 +131,8 @@ def problem_for(error: Exception) -> HttpProblem:
             )
         case TooManyCodes(retry_after=retry_after):
             return HttpProblem(429, str(error), headers={"Retry-After": str(retry_after)})
+        case LedgerSettling():
+            return unavailable(str(error))
         case LockNotAcquired():
             return unavailable("too many concurrent claims on this event; try again")
         case PortError():

@@ -302,9 +302,14 @@ ROUTES: Final = (
                 method="POST",
                 handler=CouponsResource.claim,
                 summary="Claim one coupon for the caller",
-                description="Retry-safe: a claim by a user who holds a coupon of the event "
-                "answers 409 with that `coupon_id`, so a client whose 201 was lost learns its "
-                "coupon by claiming again.",
+                description="Durable: a 201, or a 409 carrying a `coupon_id`, is sent only "
+                "once the archive (SQL) holds that coupon; with the archive unreachable a "
+                "winning claim answers 503, and retrying it names the coupon once archived. "
+                "Retry-safe: a claim by a user who holds a coupon of the event answers 409 "
+                "with that `coupon_id`, so a client whose 201 was lost learns its coupon by "
+                "claiming again. Under the `naive` strategy a 409 without a `coupon_id` means "
+                "the race handed this user a number another user holds (the archive refused "
+                "it).",
                 reply=_ok(201, "Claimed", coupons.Coupon),
                 auth=Auth.USER,
                 refusals=(409, 410),
@@ -327,9 +332,8 @@ ROUTES: Final = (
                 method="GET",
                 handler=CouponsResource.mine,
                 summary="The caller's coupons, newest claim first",
-                description="From the durable ledger: a coupon appears once the ledger worker "
-                "has archived it (milliseconds after the claim normally; `ledger_lag_seconds` "
-                "on /metrics says how far behind it is).",
+                description="From the archive (the durable ledger), which holds every coupon "
+                "a claim was answered with: read-your-writes, on any instance.",
                 reply=_ok(200, "The caller's coupons", coupons.MyCoupons),
                 auth=Auth.USER,
             ),

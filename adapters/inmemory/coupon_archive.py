@@ -30,6 +30,10 @@ class InMemoryCouponArchive(CouponArchive):
         await round_trip()
         return max(self._events, default=0)
 
+    async def event_ids(self) -> Sequence[int]:
+        await round_trip()
+        return sorted(self._events)
+
     async def event(self, event_id: int) -> CouponEvent | None:
         await round_trip()
         event = self._events.get(event_id)

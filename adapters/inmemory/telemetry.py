@@ -35,3 +35,7 @@ class CountingTelemetry(Telemetry):
 
     def ledger_backlog(self, backlog: Backlog) -> None:
         self.backlog = backlog
+
+    def ledger_restored(self, *, changed: int) -> None:
+        self.counts["ledger", "restores"] += 1
+        self.counts["ledger", "restored"] += changed

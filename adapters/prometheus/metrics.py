@@ -81,7 +81,25 @@ class Metrics:
             (),
             registry=self.registry,
         )
-        for counter in (self.ledger_written, self.ledger_conflicts, self.ledger_dead_letters):
+        self.ledger_restores = LoopCounter(
+            "ledger_restores",
+            "Coupon events brought back in line with the archive after Redis lost data.",
+            (),
+            registry=self.registry,
+        )
+        self.ledger_restored_coupons = LoopCounter(
+            "ledger_restored_coupons",
+            "Coupons those restores put back, moved or took back in Redis.",
+            (),
+            registry=self.registry,
+        )
+        for counter in (
+            self.ledger_written,
+            self.ledger_conflicts,
+            self.ledger_dead_letters,
+            self.ledger_restores,
+            self.ledger_restored_coupons,
+        ):
             counter.labels()  # a series at 0 from the start, not from the first event
         self.ledger_pending = Gauge(
             "ledger_pending_entries",

@@ -38,3 +38,7 @@ class PrometheusTelemetry(Telemetry):
         self._metrics.ledger_pending.set(backlog.pending)
         self._metrics.ledger_unread.set(backlog.unread)
         self._metrics.ledger_lag.set(backlog.lag_seconds)
+
+    def ledger_restored(self, *, changed: int) -> None:
+        self._metrics.ledger_restores.labels().inc()
+        self._metrics.ledger_restored_coupons.labels().inc(changed)

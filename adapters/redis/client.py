@@ -2,6 +2,7 @@
 scripts, and the translation of `redis.exceptions` into `ports.errors`."""
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -181,12 +182,12 @@ class RedisConnector:
         self._errors = _Translation(self.report)
 
     def script(self, name: str) -> AsyncScript:
-        """The Lua script `lua/<name>.lua`, registered once. Calls use EVALSHA and reload the
-        script on NOSCRIPT (an empty script cache after a restart or a failover)."""
+        """The Lua script `lua/<name>.lua` (see `lua_source`), registered once. Calls use
+        EVALSHA and reload the script on NOSCRIPT (an empty script cache after a restart or a
+        failover)."""
         script = self._scripts.get(name)
         if script is None:
-            source = resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
-            script = self._scripts[name] = self.client.register_script(source)
+            script = self._scripts[name] = self.client.register_script(lua_source(name))
         return script
 
     def acknowledged(self, name: str) -> "AcknowledgedScript":
@@ -210,6 +211,17 @@ class RedisConnector:
         await self.client.aclose()
         if self._sentinel is not None:
             await self._sentinel.aclose()
+
+
+_INCLUDE: Final = re.compile(r"^--! include (\w+)$", re.MULTILINE)
+
+
+def lua_source(name: str) -> str:
+    """The text of `lua/<name>.lua`, each `--! include <other>` line replaced by the text of
+    `lua/<other>.lua`: code several scripts share (a script runs alone on the server, and
+    cannot call another)."""
+    source = resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
+    return _INCLUDE.sub(lambda included: lua_source(included[1]), source)
 
 
 class AcknowledgedScript:

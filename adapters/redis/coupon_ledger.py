@@ -1,6 +1,6 @@
 """Redis `CouponLedger`: per event a hash (definition), a sorted set of claims (user -> coupon
-number), hashes of claim tokens and claim times, and the ledger feed (a stream), all under
-one hash tag."""
+number), hashes of claim tokens and claim times, the set of users whose coupon the archive
+holds, and the ledger feed (a stream), all under one hash tag."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +19,7 @@ from domain.model.coupons import (
     Coupon,
     CouponEvent,
     IssuedCoupon,
+    Stock,
 )
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
@@ -45,6 +46,8 @@ class RedisCouponLedger(CouponLedger):
         self._open = connector.acknowledged("coupon_open")
         self._restore = connector.acknowledged("coupon_restore")
         self._raise = connector.acknowledged("counter_raise")
+        self._stock = connector.script("coupon_stock")
+        self._confirm = connector.script("coupon_confirm")
 
     async def new_event_id(self) -> int:
         with self._connector.errors():
@@ -80,6 +83,11 @@ class RedisCouponLedger(CouponLedger):
             issued=int(issued),
         )
 
+    async def event_ids(self) -> Sequence[int]:
+        with self._connector.errors():
+            registered = await self._redis.smembers(keys.coupon_ledgers())
+        return sorted(int(event_id) for event_id in registered)
+
     async def claim_atomically(
         self, event_id: int, user_id: UserId, *, claim_token: str, claimed_at: datetime
     ) -> ClaimResult:
@@ -91,45 +99,52 @@ class RedisCouponLedger(CouponLedger):
                     keys.coupon_claim_tokens(event_id),
                     keys.coupon_claimed_at(event_id),
                     keys.coupon_ledger(event_id),
+                    keys.coupon_confirmed(event_id),
                 ],
                 args=[user_id, claim_token, epoch_ms(claimed_at), event_id],
             )
-        match result[0]:
-            case 1:
-                coupon = Coupon(event_id=event_id, coupon_id=int(result[1]), user_id=user_id)
-                return Claimed(coupon=coupon, issued=int(result[2]))
-            case 0:
-                held = Coupon(event_id=event_id, coupon_id=int(result[1]), user_id=user_id)
-                return AlreadyHeld(coupon=held)
-            case -1:
-                return ClaimRefusal.SOLD_OUT
-            case -2:
-                return ClaimRefusal.NO_EVENT
-        raise BackendUnavailable(f"unexpected reply from the claim script: {result!r}")
+        return _claim_result(event_id, user_id, result)
 
-    async def issued(self, event_id: int) -> int:
+    async def stock(self, event_id: int) -> Stock:
         with self._connector.errors():
-            return int(await self._redis.zcard(keys.coupon_claims(event_id)))
+            issued, number = await self._stock(keys=[keys.coupon_claims(event_id)])
+        return Stock(issued=int(issued), next_number=int(number))
 
-    async def holder_coupon(self, event_id: int, user_id: UserId) -> Coupon | None:
+    async def holder_coupon(self, event_id: int, user_id: UserId) -> AlreadyHeld | None:
         with self._connector.errors():
-            number = await self._redis.zscore(keys.coupon_claims(event_id), user_id)
+            async with self._redis.pipeline(transaction=True) as transaction:
+                transaction.zscore(keys.coupon_claims(event_id), user_id)
+                transaction.hget(keys.coupon_claimed_at(event_id), user_id)
+                transaction.sismember(keys.coupon_confirmed(event_id), user_id)
+                number, claimed_at, confirmed = await transaction.execute()
         if number is None:
             return None
-        return Coupon(event_id=event_id, coupon_id=int(number), user_id=user_id)
+        return _held(event_id, user_id, number, claimed_at, confirmed)
 
-    async def record(self, coupon: Coupon, *, claimed_at: datetime) -> int:
+    async def record(self, coupon: Coupon, *, claimed_at: datetime) -> ClaimResult:
         event_id = coupon.event_id
         with self._connector.errors():
-            number = await self._record(
+            result = await self._record(
                 keys=[
+                    keys.coupon_event(event_id),
                     keys.coupon_claims(event_id),
                     keys.coupon_claimed_at(event_id),
                     keys.coupon_ledger(event_id),
+                    keys.coupon_confirmed(event_id),
                 ],
                 args=[coupon.user_id, coupon.coupon_id, epoch_ms(claimed_at), event_id],
             )
-        return int(number)
+        return _claim_result(event_id, coupon.user_id, result)
+
+    async def confirm(self, coupon: Coupon) -> None:
+        # NOTE: not an acknowledged write: a mark lost in a failover only makes the next
+        # refusal of this user write to the archive again (a repeat).
+        event_id = coupon.event_id
+        with self._connector.errors():
+            await self._confirm(
+                keys=[keys.coupon_claims(event_id), keys.coupon_confirmed(event_id)],
+                args=[coupon.user_id, coupon.coupon_id],
+            )
 
     async def claims(self, event_id: int, request: PageRequest) -> ClaimsPage:
         key = keys.coupon_claims(event_id)
@@ -170,30 +185,56 @@ class RedisCouponLedger(CouponLedger):
                 start += _CHUNK
 
     async def restore(self, event: CouponEvent, coupons: Sequence[IssuedCoupon]) -> int:
-        definition = [event.name, event.quantity, event.strategy.value]
-        restored = 0
+        event_id = event.id
+        changed = 0
         with self._connector.errors():
-            await self._redis.sadd(keys.coupon_ledgers(), event.id)
-            for start in range(0, max(1, len(coupons)), _CHUNK):
+            await self._redis.sadd(keys.coupon_ledgers(), event_id)
+            for start in range(0, len(coupons), _CHUNK):
                 triples = [
                     value
                     for coupon in coupons[start : start + _CHUNK]
                     for value in (coupon.user_id, coupon.coupon_id, epoch_ms(coupon.claimed_at))
                 ]
-                restored += int(
+                changed += int(
                     await self._restore(
                         keys=[
-                            keys.coupon_event(event.id),
-                            keys.coupon_claims(event.id),
-                            keys.coupon_claimed_at(event.id),
+                            keys.coupon_claims(event_id),
+                            keys.coupon_claimed_at(event_id),
+                            keys.coupon_claim_tokens(event_id),
+                            keys.coupon_confirmed(event_id),
                         ],
-                        args=[*definition, *triples],
+                        args=triples,
                     )
                 )
+            # NOTE: the definition last: until it is back, claims see no event and wait for
+            # the restore instead of numbering coupons against half of the archive.
             await self._open(
-                keys=[keys.coupon_event(event.id), keys.coupon_ledger(event.id)],
-                args=[*definition, LEDGER_GROUP],
+                keys=[keys.coupon_event(event_id), keys.coupon_ledger(event_id)],
+                args=[event.name, event.quantity, event.strategy.value, LEDGER_GROUP],
             )
         # NOTE: event ids come from a counter a flush resets: never hand this one out again.
-        await self.skip_event_ids(event.id)
-        return restored
+        await self.skip_event_ids(event_id)
+        return changed
+
+
+def _claim_result(event_id: int, user_id: UserId, reply: Any) -> ClaimResult:
+    """The answer of `coupon_claim.lua` / `coupon_record.lua`."""
+    match reply[0]:
+        case 1:
+            coupon = Coupon(event_id=event_id, coupon_id=int(reply[1]), user_id=user_id)
+            return Claimed(coupon=coupon, issued=int(reply[2]))
+        case 0:
+            return _held(event_id, user_id, reply[1], reply[2], reply[3])
+        case -1:
+            return ClaimRefusal.SOLD_OUT
+        case -2:
+            return ClaimRefusal.NO_EVENT
+    raise BackendUnavailable(f"unexpected reply from a claim script: {reply!r}")
+
+
+def _held(event_id: int, user_id: UserId, number: Any, ms: Any, confirmed: Any) -> AlreadyHeld:
+    return AlreadyHeld(
+        coupon=Coupon(event_id=event_id, coupon_id=int(number), user_id=user_id),
+        claimed_at=from_epoch_ms(int(ms or 0)),
+        archived=bool(int(confirmed)),
+    )

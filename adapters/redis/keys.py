@@ -83,6 +83,11 @@ def coupon_claimed_at(event_id: int) -> str:
     return f"{PREFIX}:coupon-event:{{{event_id}}}:claimed-at"
 
 
+def coupon_confirmed(event_id: int) -> str:
+    """Set: the users whose coupon the archive is known to hold (refusals name it at once)."""
+    return f"{PREFIX}:coupon-event:{{{event_id}}}:archived"
+
+
 def coupon_ledger(event_id: int) -> str:
     """Stream: the event's issued coupons on their way to the archive (the ledger feed)."""
     return f"{PREFIX}:coupon-event:{{{event_id}}}:ledger"

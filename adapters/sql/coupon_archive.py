@@ -51,6 +51,14 @@ class SqlCouponArchive(CouponArchive):
                 last = await connection.execute(select(func.max(coupon_events.c.id)))
                 return int(last.scalar_one() or 0)
 
+    async def event_ids(self) -> Sequence[int]:
+        with self._errors():
+            async with self._engine.connect() as connection:
+                ids = await connection.execute(
+                    select(coupon_events.c.id).order_by(coupon_events.c.id)
+                )
+                return [int(event_id) for event_id in ids.scalars()]
+
     async def event(self, event_id: int) -> CouponEvent | None:
         issued = (
             select(func.count())

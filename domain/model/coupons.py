@@ -85,9 +85,33 @@ class Claimed:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AlreadyHeld:
-    """The user holds a coupon of this event already: this one."""
+    """The user holds a coupon of this event already: this one, claimed at `claimed_at`.
+    `archived`: the live ledger knows the archive holds it (a refusal may name it at once);
+    otherwise it may still be on its way there."""
 
     coupon: Coupon
+    claimed_at: datetime
+    archived: bool = False
+
+    @property
+    def issue(self) -> IssuedCoupon:
+        coupon = self.coupon
+        return IssuedCoupon(
+            event_id=coupon.event_id,
+            coupon_id=coupon.coupon_id,
+            user_id=coupon.user_id,
+            claimed_at=self.claimed_at,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stock:
+    """An event's stock as the live ledger holds it: `issued` coupons, and `next_number`, the
+    lowest coupon number nobody holds (numbers lost with a store and restored from the
+    archive can leave gaps below the count: those are given out first)."""
+
+    issued: int
+    next_number: int
 
 
 class ClaimRefusal(StrEnum):
@@ -108,4 +132,5 @@ class ClaimOutcome(StrEnum):
     SOLD_OUT = "sold_out"
     NOT_FOUND = "not_found"
     LOCK_BUSY = "lock_busy"
+    NUMBER_TAKEN = "number_taken"
     UNAVAILABLE = "unavailable"

@@ -51,5 +51,22 @@ class AlreadyClaimed(DomainError):
         self.coupon_id = coupon_id
 
 
+class NumberTaken(DomainError):
+    """The `naive` strategy gave this user coupon `coupon_id`, and the archive holds that number
+    for another user: the race's double, refused before anyone was told they hold it."""
+
+    def __init__(self, coupon_id: int) -> None:
+        super().__init__(
+            f"the naive strategy handed this user coupon {coupon_id}, which another user holds: "
+            "the archive refused it (check-then-act without a lock races; see README)"
+        )
+        self.coupon_id = coupon_id
+
+
 class SoldOut(DomainError):
     """Every coupon of this event has been issued."""
+
+
+class LedgerSettling(DomainError):
+    """The live ledger is being brought back in line with the archive (it lost data) and this
+    claim could not be settled meanwhile: nothing was promised; try again shortly."""

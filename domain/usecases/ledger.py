@@ -239,17 +239,24 @@ class Reconciliation:
 class ReconcileCoupons:
     """Compare one event's coupons in Redis and in the archive; with `fix`, repair.
 
-    Every coupon either store holds was answered 201 to someone, so a repair only adds: what
-    Redis holds and the archive lacks is archived; what the archive holds and Redis lacks (a
-    flush, a lost failover) is restored to Redis, the event definition too when it is gone.
-    Conflicts (one user with two numbers, one number with two users: the `naive` strategy's
-    over-issue) are reported, never resolved by dropping a coupon someone was given.
+    The archive is what users were told: no claim is answered before its coupon is archived.
+    So a repair first archives what Redis holds and the archive lacks (a claim whose answer
+    was lost with its process: the ledger worker would archive it too), unless the archive
+    holds a coupon that contradicts it; then it brings Redis in line with the archive: the
+    event and the coupons Redis lost (a flush, a lost failover) put back, and numbers Redis
+    gave to someone the archive does not know (the `naive` strategy's doubles, claims made
+    on a half-restored ledger) taken back. Nobody loses a coupon they were told they hold.
     """
 
     def __init__(self, ledger: CouponLedger, archive: CouponArchive, feed: LedgerFeed) -> None:
         self._ledger = ledger
         self._archive = archive
         self._feed = feed
+
+    async def event_ids(self) -> list[int]:
+        """Every event either store holds (the archive has them all, unless it lost data; the
+        live ledger has none after a flush)."""
+        return sorted({*await self._archive.event_ids(), *await self._ledger.event_ids()})
 
     async def __call__(self, event_id: int, *, fix: bool) -> Reconciliation:
         found = await self._drift(event_id)
@@ -261,10 +268,11 @@ class ReconcileCoupons:
             await self._archive.add_event(event)
         if found.missing_in_archive:
             archived = (await self._archive.write(found.missing_in_archive)).written
-        if found.event_missing_in_redis or found.missing_in_redis:
+        if found.event_missing_in_redis or found.missing_in_redis or found.conflicts:
             definition = await self._archive.event(event_id)
             assert definition is not None  # one of the two stores has the event
-            restored = await self._ledger.restore(definition, found.missing_in_redis)
+            archived_now = await self._archive.holdings(event_id)
+            restored = await self._ledger.restore(definition, archived_now)
         return Reconciliation(
             found=found,
             archived=archived,

@@ -57,6 +57,14 @@ async def _append(connector: RedisConnector) -> None:
     await RedisUsageLog(connector).append(USAGE_RECORD, ingestion_id=f"a{next(_ingestions)}")
 
 
+async def _holder_raw(client: Redis) -> None:
+    async with client.pipeline(transaction=True) as transaction:
+        transaction.zscore(keys.coupon_claims(EVENT_ID), "u7")
+        transaction.hget(keys.coupon_claimed_at(EVENT_ID), "u7")
+        transaction.sismember(keys.coupon_confirmed(EVENT_ID), "u7")
+        await transaction.execute()
+
+
 async def _publish_raw(connector: RedisConnector) -> None:
     await connector.script("event_publish")(
         keys=[
@@ -102,14 +110,14 @@ PAIRS = [
         lambda r, c: partial(r.set, keys.session("e" * 64), ALICE, ex=60),
     ),
     Pair(
-        "ZCARD issued",
-        lambda c: partial(RedisCouponLedger(c).issued, EVENT_ID),
-        lambda r, c: partial(r.zcard, keys.coupon_claims(EVENT_ID)),
+        "EVALSHA stock",
+        lambda c: partial(RedisCouponLedger(c).stock, EVENT_ID),
+        lambda r, c: partial(c.script("coupon_stock"), keys=[keys.coupon_claims(EVENT_ID)]),
     ),
     Pair(
-        "ZSCORE holder",
+        "MULTI holder",
         lambda c: partial(RedisCouponLedger(c).holder_coupon, EVENT_ID, UserId("u7")),
-        lambda r, c: partial(r.zscore, keys.coupon_claims(EVENT_ID), "u7"),
+        lambda r, c: partial(_holder_raw, r),
     ),
     Pair(
         "LRANGE history",

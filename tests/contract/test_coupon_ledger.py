@@ -12,6 +12,7 @@ from domain.model.coupons import (
     Coupon,
     CouponEvent,
     IssuedCoupon,
+    Stock,
 )
 from domain.model.identity import UserId
 from domain.model.paging import PageRequest
@@ -71,7 +72,7 @@ async def test_an_atomic_claim_checks_holder_then_stock(backend: Backend) -> Non
 
     alices = Coupon(event_id=event.id, coupon_id=1, user_id=ALICE)
     assert granted == Claimed(coupon=alices, issued=1)
-    assert again == AlreadyHeld(coupon=alices), "the holder learns which coupon it holds"
+    assert again == AlreadyHeld(coupon=alices, claimed_at=START), "the holder learns its coupon"
     assert late is ClaimRefusal.SOLD_OUT
     stored = await ledger.event(event.id)
     assert stored is not None
@@ -97,7 +98,7 @@ async def test_a_retried_atomic_claim_returns_the_same_coupon_and_feeds_it_once(
     )
 
     assert retry == first
-    assert await ledger.issued(event.id) == 1
+    assert (await ledger.stock(event.id)).issued == 1
     assert await feed_issues(backend) == [
         IssuedCoupon(event_id=event.id, coupon_id=1, user_id=ALICE, claimed_at=START)
     ]
@@ -134,16 +135,50 @@ async def test_record_gives_one_coupon_per_user_feeds_it_and_is_retry_safe(
     ledger = backend.coupons()
     coupon = Coupon(event_id=event.id, coupon_id=1, user_id=ALICE)
 
-    assert await ledger.record(coupon, claimed_at=START) == 1
-    assert await ledger.record(coupon, claimed_at=LATER) == 1, "a retry of the same record"
+    assert await ledger.record(coupon, claimed_at=START) == Claimed(coupon=coupon, issued=1)
+    retried = await ledger.record(coupon, claimed_at=LATER)
+    assert retried == Claimed(coupon=coupon, issued=1), "a retry of the same record"
     other = Coupon(event_id=event.id, coupon_id=2, user_id=ALICE)
-    assert await ledger.record(other, claimed_at=LATER) == 1, "the number held before"
-    assert await ledger.holder_coupon(event.id, ALICE) == coupon
+    held = AlreadyHeld(coupon=coupon, claimed_at=START)
+    assert await ledger.record(other, claimed_at=LATER) == held, "the coupon held before"
+    assert await ledger.holder_coupon(event.id, ALICE) == held
     assert await ledger.holder_coupon(event.id, BOB) is None
-    assert await ledger.issued(event.id) == 1
+    assert await ledger.stock(event.id) == Stock(issued=1, next_number=2)
     assert await feed_issues(backend) == [
         IssuedCoupon(event_id=event.id, coupon_id=1, user_id=ALICE, claimed_at=START)
     ]
+
+
+async def test_record_on_no_event_says_so_and_records_nothing(backend: Backend) -> None:
+    ledger = backend.coupons()
+    coupon = Coupon(event_id=404, coupon_id=1, user_id=ALICE)
+
+    assert await ledger.record(coupon, claimed_at=START) is ClaimRefusal.NO_EVENT
+    assert await ledger.holder_coupon(404, ALICE) is None
+    assert await feed_issues(backend) == []
+
+
+async def test_a_confirmed_coupon_is_held_as_archived(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=3)
+    ledger = backend.coupons()
+    await ledger.claim_atomically(event.id, ALICE, claim_token="a", claimed_at=START)
+    alices = Coupon(event_id=event.id, coupon_id=1, user_id=ALICE)
+
+    await ledger.confirm(Coupon(event_id=event.id, coupon_id=2, user_id=ALICE))
+    unconfirmed = await ledger.holder_coupon(event.id, ALICE)
+    await ledger.confirm(alices)
+    confirmed = await ledger.claim_atomically(event.id, ALICE, claim_token="b", claimed_at=LATER)
+
+    assert unconfirmed == AlreadyHeld(coupon=alices, claimed_at=START), "not the coupon held"
+    assert confirmed == AlreadyHeld(coupon=alices, claimed_at=START, archived=True)
+    assert await ledger.holder_coupon(event.id, ALICE) == confirmed
+
+
+async def test_event_ids_lists_the_events_opened(backend: Backend) -> None:
+    first = await open_event(backend.coupons())
+    second = await open_event(backend.coupons())
+
+    assert list(await backend.coupons().event_ids()) == [first.id, second.id]
 
 
 async def test_claims_list_by_coupon_number_with_the_total(backend: Backend) -> None:
@@ -187,12 +222,12 @@ async def test_holdings_are_every_coupon_with_its_claim_time(backend: Backend) -
 async def test_an_unknown_event_has_no_claims(backend: Backend) -> None:
     ledger = backend.coupons()
 
-    assert await ledger.issued(999) == 0
+    assert await ledger.stock(999) == Stock(issued=0, next_number=1)
     assert (await ledger.claims(999, PageRequest(limit=5))).total == 0
     assert list(await ledger.holdings(999)) == []
 
 
-async def test_restore_puts_back_a_lost_event_and_its_coupons_but_replaces_nothing(
+async def test_restore_puts_back_a_lost_event_and_its_coupons_confirmed(
     backend: Backend,
 ) -> None:
     ledger = backend.coupons()
@@ -204,9 +239,7 @@ async def test_restore_puts_back_a_lost_event_and_its_coupons_but_replaces_nothi
 
     assert await ledger.restore(lost, archived) == 2
     assert await ledger.restore(lost, archived) == 0, "restoring again changes nothing"
-    await ledger.record(Coupon(event_id=40, coupon_id=3, user_id=UserId("carol")), claimed_at=LATER)
-    moved = IssuedCoupon(event_id=40, coupon_id=9, user_id=ALICE, claimed_at=LATER)
-    assert await ledger.restore(lost, [moved]) == 0, "a coupon a user holds is never replaced"
+    assert await ledger.restore(lost, archived[:1]) == 0, "an older snapshot changes nothing"
 
     stored = await ledger.event(40)
     assert stored is not None
@@ -214,9 +247,62 @@ async def test_restore_puts_back_a_lost_event_and_its_coupons_but_replaces_nothi
         "lost",
         3,
         ClaimStrategy.LOCK,
-        3,
+        2,
     )
-    assert list(await ledger.holdings(40))[:2] == archived
+    assert list(await ledger.holdings(40)) == archived
+    bobs = await ledger.holder_coupon(40, BOB)
+    assert bobs == AlreadyHeld(coupon=archived[1].coupon, claimed_at=LATER, archived=True)
     assert await ledger.new_event_id() > 40, "a restored event's id is never handed out again"
-    fed = await feed_issues(backend)
-    assert [(c.coupon_id, c.user_id) for c in fed] == [(3, "carol")], "restores are not fed"
+    assert await feed_issues(backend) == [], "restores are not fed"
+
+
+async def test_restore_takes_back_numbers_the_archive_gave_to_someone_else(
+    backend: Backend,
+) -> None:
+    """The live ledger lost coupons 1 and 2 and numbered new claims from 1 again; the archive
+    holds who was told they hold 1 and 2, and wins: those claimers lose the numbers (they were
+    never promised them), a user the archive holds with another number moves to it."""
+    ledger = backend.coupons()
+    event = await open_event(ledger, quantity=5)
+    for user in ("carol", "dave"):  # coupons 1 and 2, live only
+        await ledger.claim_atomically(event.id, UserId(user), claim_token=user, claimed_at=LATER)
+    await ledger.claim_atomically(event.id, ALICE, claim_token="a", claimed_at=LATER)  # 3
+    archived = [
+        IssuedCoupon(event_id=event.id, coupon_id=1, user_id=ALICE, claimed_at=START),
+        IssuedCoupon(event_id=event.id, coupon_id=2, user_id=BOB, claimed_at=START),
+    ]
+
+    changed = await ledger.restore(event, archived)
+
+    assert changed == 4, "carol and dave lose 1 and 2, alice moves to 1, bob gets 2"
+    held = [(c.coupon_id, c.user_id) for c in await ledger.holdings(event.id)]
+    assert held == [(1, "alice"), (2, "bob")]
+    assert await ledger.holder_coupon(event.id, UserId("carol")) is None
+    assert await ledger.stock(event.id) == Stock(issued=2, next_number=3)
+
+
+async def test_claims_after_a_restore_fill_the_numbers_nobody_holds_first(
+    backend: Backend,
+) -> None:
+    ledger = backend.coupons()
+    event = CouponEvent(id=41, name="gaps", quantity=5, strategy=ClaimStrategy.ATOMIC)
+    await ledger.restore(
+        event,
+        [
+            IssuedCoupon(
+                event_id=41, coupon_id=number, user_id=UserId(f"kept{number}"), claimed_at=START
+            )
+            for number in (2, 4)
+        ],
+    )
+
+    assert await ledger.stock(41) == Stock(issued=2, next_number=1)
+    numbers = []
+    for n in range(4):
+        claimed = await ledger.claim_atomically(
+            41, UserId(f"new{n}"), claim_token=f"t{n}", claimed_at=LATER
+        )
+        numbers.append(claimed.coupon.coupon_id if isinstance(claimed, Claimed) else claimed)
+
+    assert numbers == [1, 3, 5, ClaimRefusal.SOLD_OUT]
+    assert await ledger.stock(41) == Stock(issued=5, next_number=6)

@@ -8,38 +8,44 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
 from redis.asyncio import Redis
 
+from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.redis import keys
 from adapters.sql.migrations import upgrade
+from adapters.system.clock import SystemClock
+from adapters.system.secrets import SystemSecrets
 from composition.ledger import report
-from composition.root import Assembly, assemble
-from composition.settings import Profile, Settings
-from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
-from domain.model.errors import SoldOut
+from domain.model.coupons import ClaimStrategy, Coupon
+from domain.model.errors import AlreadyClaimed, NumberTaken, SoldOut
 from domain.model.identity import UserId
+from domain.usecases.claims import ClaimCoupon
+from domain.usecases.coupons import LiveEvents
 from domain.usecases.ledger import ReconcileCoupons
-from ports.coupon_archive import CouponArchive
-from ports.coupon_ledger import CouponLedger
 from ports.errors import LockNotAcquired, PortError
-from ports.ledger_feed import LedgerFeed
+from tests.support.announcer import RecordingAnnouncer
+from tests.support.clock import START
 from tests.support.commands import run_python
+from tests.support.coupons import ChecksBeforeActs
 from tests.support.postgres_server import PostgresServer, running_postgres
+from tests.support.profiles import (
+    drained,
+    herd,
+    open_event,
+    owners,
+    redis_profile,
+    redis_settings,
+    until,
+)
 from tests.support.redis_server import RedisServer, running_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-DEADLINE_SECONDS = 10.0
-"""Roomy: these herds check what is kept, not how fast (the load runs measure that)."""
 
 
 @pytest.fixture
@@ -47,103 +53,6 @@ def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A Redis of this test's own, with an append-only file synced on every write."""
     with running_redis(tmp_path / "redis", durable=True) as server:
         yield server
-
-
-@pytest.fixture
-def database(migrated_postgres: PostgresServer) -> PostgresServer:
-    migrated_postgres.empty()
-    return migrated_postgres
-
-
-@dataclass
-class RunningProfile:
-    """The redis profile's container, and the ports the tests look through."""
-
-    built: Assembly
-    usecases: Any
-    ledger: CouponLedger
-    archive: CouponArchive
-    feed: LedgerFeed
-
-
-def redis_settings(redis_url: str, database_url: str, **changes: Any) -> Settings:
-    return replace(
-        Settings(),
-        profile=Profile.REDIS,
-        redis_url=redis_url,
-        database_url=database_url,
-        admin_token="admin-token-for-tests-0123456789",
-        otp_secret=b"otp-secret-for-tests-0123456789",
-        **{"request_deadline_seconds": DEADLINE_SECONDS, **changes},
-    )
-
-
-@asynccontextmanager
-async def redis_profile(
-    settings: Settings, *, worker: bool = True
-) -> AsyncIterator[RunningProfile]:
-    """The profile as the app builds it; with `worker`, its backends and its ledger worker
-    started as on ASGI lifespan."""
-    built = assemble(settings)
-    container: Any = built.container
-    adapters: Any = built.adapters
-    if worker:
-        await container.backends().startup()
-    try:
-        yield RunningProfile(
-            built,
-            container.usecases(),
-            adapters.coupons(),
-            adapters.archive(),
-            adapters.ledger_feed(),
-        )
-    finally:
-        if worker:
-            await container.backends().shutdown()
-        else:
-            for closeable in reversed(adapters.closeables()):
-                await closeable.close()
-
-
-async def until(condition: Callable[[], Awaitable[bool]], *, within: float = 60) -> None:
-    """Wait until `condition()` holds: it polls the progress of a worker (in this process or
-    another), which is asynchronous by design; the test fails after `within` seconds."""
-    async with asyncio.timeout(within):
-        while True:
-            if await condition():
-                return
-            await asyncio.sleep(0.05)
-
-
-async def drained(feed: LedgerFeed, *, within: float = 60) -> float:
-    """Wait until every entry of the feed is archived; the seconds it took."""
-    started = time.monotonic()
-
-    async def empty() -> bool:
-        return (await feed.backlog()).empty
-
-    await until(empty, within=within)
-    return time.monotonic() - started
-
-
-def owners(coupons: Any) -> set[tuple[int, str]]:
-    return {(coupon.coupon_id, coupon.user_id) for coupon in coupons}
-
-
-async def herd(
-    usecases: Any, event_id: int, users: int, prefix: str = "user"
-) -> list[Coupon | BaseException]:
-    results: list[Coupon | BaseException] = await asyncio.gather(
-        *(usecases.claim_coupon(event_id, UserId(f"{prefix}{n}")) for n in range(users)),
-        return_exceptions=True,
-    )
-    return results
-
-
-async def open_event(usecases: Any, quantity: int, strategy: ClaimStrategy) -> int:
-    draft = CouponEventDraft(name="herd", quantity=quantity, strategy=strategy)
-    event_id: int = (await usecases.create_coupon_event(draft)).id
-    return event_id
 
 
 @pytest.mark.parametrize("strategy", [ClaimStrategy.ATOMIC, ClaimStrategy.LOCK])
@@ -171,33 +80,45 @@ async def test_a_herd_of_5000_for_100_ends_in_sql_exactly_as_redis_issued_it(
         assert (archived.quantity, archived.strategy, archived.issued) == (100, strategy, 100)
 
 
-async def test_naive_doubles_are_counted_as_conflicts_and_reconcile_shows_them(
+async def test_naive_doubles_are_refused_by_the_archive_and_reconcile_takes_them_back(
     redis_server: RedisServer, database: PostgresServer
 ) -> None:
+    """The naive race, forced (every claimer checks the stock before any records): all 300
+    take coupon 1 in Redis; the archive keeps one, the others are told the number is taken,
+    the worker counts each double as a conflict, and reconcile takes them back from Redis."""
     async with Redis.from_url(redis_server.url) as client:
         await client.flushall()
+    claimers = 300
     async with redis_profile(redis_settings(redis_server.url, database.url)) as app:
+        racing = ChecksBeforeActs(app.ledger, claimers)
+        claim = ClaimCoupon(
+            LiveEvents(racing, app.archive, CountingTelemetry()), racing, app.archive,
+            app.built.adapters.lock(), RecordingAnnouncer(), SystemSecrets(),
+            CountingTelemetry(), SystemClock(), lock_ttl_seconds=10, lock_wait_seconds=10,
+        )  # fmt: skip
         event_id = await open_event(app.usecases, 100, ClaimStrategy.NAIVE)
 
-        results = await herd(app.usecases, event_id, 2_000)
+        results = await asyncio.gather(
+            *(claim(event_id, UserId(f"user{n}")) for n in range(claimers)),
+            return_exceptions=True,
+        )
         await drained(app.feed)
 
-        granted = [r for r in results if isinstance(r, Coupon)]
-        numbers = [coupon.coupon_id for coupon in granted]
-        doubles = len(numbers) - len(set(numbers))
-        assert doubles > 0, "no two naive claimers took the same number: the race went unseen"
+        assert [r.coupon_id for r in results if isinstance(r, Coupon)] == [1]
+        assert sum(isinstance(r, NumberTaken) for r in results) == claimers - 1
         metrics = app.built.container.metrics()
-        conflicts = metrics.registry.get_sample_value("ledger_conflicts_total")
-        assert conflicts == doubles
-        assert len(await app.archive.holdings(event_id)) == len(set(numbers))
+        assert metrics.registry.get_sample_value("ledger_conflicts_total") == claimers - 1
+        assert len(await app.archive.holdings(event_id)) == 1
         found = await ReconcileCoupons(app.ledger, app.archive, app.feed)(event_id, fix=True)
-        assert len(found.found.conflicts) == doubles
+        assert len(found.found.conflicts) == claimers - 1
+        assert found.found.over_issued == claimers - 100
+        assert f"Redis holds {claimers} coupons (over-issued by {claimers - 100})" in report(found)
+        assert f"conflicting owners or numbers: {claimers - 1}" in report(found)
         assert found.remaining is not None
-        assert found.remaining.conflicts == found.found.conflicts, "never resolved by dropping"
-        assert f"conflicting owners or numbers: {doubles}" in report(found)
-        over = len(granted) - 100
-        assert found.found.over_issued == over > 0
-        assert f"Redis holds {len(granted)} coupons (over-issued by {over})" in report(found)
+        assert found.remaining.clean, report(found)
+        assert owners(await app.ledger.holdings(event_id)) == owners(
+            await app.archive.holdings(event_id)
+        )
 
 
 def worker_process(environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -233,7 +154,16 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_writes_nothing_twice(
     }
     async with redis_profile(settings, worker=False) as app:
         event_id = await open_event(app.usecases, 2_000, ClaimStrategy.ATOMIC)
-        await herd(app.usecases, event_id, 2_000)
+        # Granted in Redis, never written to the archive: instances that died between the two
+        # (the claim use-case writes every coupon it answers; the worker is the backstop).
+        await asyncio.gather(
+            *(
+                app.ledger.claim_atomically(
+                    event_id, UserId(f"user{n}"), claim_token=f"t{n}", claimed_at=START
+                )
+                for n in range(2_000)
+            )
+        )
         log = tmp_path / "workers.log"
         first = worker_process(environment, log)
 
@@ -320,7 +250,12 @@ async def run_id(server: RedisServer) -> str:
     return str(info["run_id"])
 
 
-async def test_claims_go_on_while_sql_is_down_and_the_worker_catches_up(tmp_path: Path) -> None:
+async def test_with_sql_down_winners_get_503_and_a_retry_names_their_coupon_once_archived(
+    tmp_path: Path,
+) -> None:
+    """Durability over availability: with the archive down, a winning claim is not answered
+    (503); its coupon stays in Redis and the feed, the worker archives it once the database is
+    back, and the claimer's retry then names it (409 with its `coupon_id`)."""
     with running_postgres() as own, running_redis(tmp_path / "redis") as redis:
         upgrade(own.url)
         settings = redis_settings(redis.url, own.url, request_deadline_seconds=2.0)
@@ -329,8 +264,10 @@ async def test_claims_go_on_while_sql_is_down_and_the_worker_catches_up(tmp_path
             metrics = app.built.container.metrics()
             await asyncio.to_thread(own.stop)
 
-            granted = [r for r in await herd(app.usecases, event_id, 300) if isinstance(r, Coupon)]
-            assert len(granted) == 300, "Redis decides: claims succeed without the database"
+            refused = await herd(app.usecases, event_id, 300)
+            assert all(isinstance(r, PortError) for r in refused), "no claim answered"
+            live = await app.ledger.holdings(event_id)
+            assert len(live) == 300, "each winner's coupon stays in Redis"
 
             async def lagging() -> bool:
                 return (metrics.registry.get_sample_value("ledger_lag_seconds") or 0) >= 1
@@ -346,7 +283,14 @@ async def test_claims_go_on_while_sql_is_down_and_the_worker_catches_up(tmp_path
                 return metrics.registry.get_sample_value("ledger_lag_seconds") == 0
 
             await until(caught_up, within=10)
-            assert owners(await app.archive.holdings(event_id)) == owners(granted)
+            assert owners(await app.archive.holdings(event_id)) == owners(live)
+            retried = await herd(app.usecases, event_id, 300)
+            named = {
+                (r.coupon_id, f"user{n}")
+                for n, r in enumerate(retried)
+                if isinstance(r, AlreadyClaimed)
+            }
+            assert named == owners(live), "every retry names the coupon its claim won"
             print(f"caught up {caught_up_in:.2f} s after the database came back")
 
 
@@ -382,7 +326,7 @@ async def test_reconcile_finds_drift_repairs_it_and_is_clean_after(
     assert "missing in Redis: 1\n    coupon 8 user 'user7'" in found.stdout
     assert "the event is missing in Redis" in found.stdout
     assert fixed.returncode == 0, fixed.stderr
-    assert "archived 1 coupon(s) Redis held, restored 1 to Redis" in fixed.stdout
+    assert "archived 1 coupon(s) only Redis held, put back or moved 1 in Redis" in fixed.stdout
     assert "after the fix:\n  event" in fixed.stdout
     assert again.returncode == 0
     assert again.stdout.startswith(f"event {event_id}: clean")

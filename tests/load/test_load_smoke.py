@@ -42,9 +42,10 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
     herds = (reports[2] / "summary.md").read_text()
     for strategy in ("atomic", "lock"):
         row = next(line for line in herds.splitlines() if line.startswith(f"| `{strategy}` |"))
-        granted, _, issued, over, twice, holders = row.split("|")[2:8]
+        rate, granted, _, issued, over, twice, taken, holders = row.split("|")[2:10]
+        assert float(rate) > 0, row
         assert (int(granted), int(issued)) == (10, 10), row
-        assert (int(over), int(twice), int(holders)) == (0, 0, 0), row
+        assert (int(over), int(twice), int(taken), int(holders)) == (0, 0, 0, 0), row
 
 
 @pytest.mark.timeout(300)
@@ -69,7 +70,8 @@ def test_level3_archives_through_a_ledger_worker_process_when_the_app_runs_none(
     assert "one `redis-practice ledger-worker` process" in summary, summary
     assert "Entries still waiting: 0;" in summary, summary
     assert "in the app instance" not in summary
-    reconciled = [line for line in summary.splitlines() if line.startswith("- exit ")]
-    assert len(reconciled) == 3, summary  # naive, lock, atomic
-    assert [line.startswith("- exit 0") for line in reconciled[1:]] == [True, True], summary
+    # Events 1, 2, 3: naive (its doubles stay in Redis until a fix), lock, atomic.
+    assert "3 coupon event(s) in Redis or the archive" in summary, summary
+    assert "event 2: clean" in summary, summary
+    assert "event 3: clean" in summary, summary
     assert "archived" in (report / "ledger-worker.log").read_text()

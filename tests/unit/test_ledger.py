@@ -3,11 +3,10 @@ feed carries, through failures and dead consumers, and the reconciliation of the
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 
-from adapters.inmemory.coupon_archive import InMemoryCouponArchive
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.telemetry import CountingTelemetry
@@ -16,44 +15,17 @@ from domain.model.coupons import (
     Coupon,
     CouponEvent,
     CouponEventDraft,
-    IssuedCoupon,
 )
 from domain.model.errors import NotFound
 from domain.model.identity import UserId
-from domain.model.ledger import ArchiveReport, FeedEntry
+from domain.model.ledger import FeedEntry
 from domain.usecases.coupons import CreateCouponEvent
 from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
 from ports.errors import BackendUnavailable
+from tests.support.archive import FlakyArchive
 from tests.support.clock import START, ManualClock
 
 POLICY = WorkerPolicy(batch_size=10, block_seconds=0, reclaim_idle_seconds=30)
-
-
-class FlakyArchive(InMemoryCouponArchive):
-    """An archive whose writes fail while `down` is set (and write nothing then)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.down = False
-        self.writes = 0
-        self.archived = 0
-        self._changed = asyncio.Condition()
-
-    async def write(self, coupons: Sequence[IssuedCoupon]) -> ArchiveReport:
-        async with self._changed:
-            self.writes += 1
-            self._changed.notify_all()
-        if self.down:
-            raise BackendUnavailable("the database is down")
-        report = await super().write(coupons)
-        async with self._changed:
-            self.archived += report.written
-            self._changed.notify_all()
-        return report
-
-    async def until(self, predicate: Callable[[], bool]) -> None:
-        async with self._changed:
-            await self._changed.wait_for(predicate)
 
 
 class Ledger:
@@ -292,7 +264,9 @@ async def test_reconcile_restores_a_whole_event_redis_lost(ledger: Ledger) -> No
     assert (event.quantity, event.issued) == (100, 10)
 
 
-async def test_reconcile_reports_naive_doubles_and_cannot_fix_them(ledger: Ledger) -> None:
+async def test_reconcile_takes_back_naive_doubles_the_archive_refused(ledger: Ledger) -> None:
+    """Two naive claimers took number 1; the archive holds alice's (bob was told the number
+    was taken): the fix takes the number back from bob in the live ledger."""
     event_id = await ledger.event(strategy=ClaimStrategy.NAIVE)
     for user in ["alice", "bob"]:
         await ledger.ledger.record(
@@ -304,9 +278,11 @@ async def test_reconcile_reports_naive_doubles_and_cannot_fix_them(ledger: Ledge
     fixed = await reconcile(event_id, fix=True)
 
     assert [(c.coupon_id, c.user_id) for c in fixed.found.conflicts] == [(1, "bob")]
+    assert fixed.found.over_issued == 0
+    assert fixed.restored == 1
     assert fixed.remaining is not None
-    assert not fixed.remaining.clean
-    assert fixed.remaining.conflicts == fixed.found.conflicts
+    assert fixed.remaining.clean
+    assert [c.user_id for c in await ledger.ledger.holdings(event_id)] == ["alice"]
 
 
 async def test_reconcile_counts_entries_still_in_flight(ledger: Ledger) -> None:

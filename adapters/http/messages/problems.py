@@ -16,7 +16,8 @@ class FieldError(Struct):
 
 class Problem(Struct, kw_only=True, omit_defaults=True):
     """What went wrong. `attempts_left` comes with a wrong OTP code, `checks` with a failed
-    readiness check, `coupon_id` with a claim by a user who holds that coupon already."""
+    readiness check, `coupon_id` with a claim by a user who holds that coupon already (and
+    only once the archive holds it)."""
 
     type: str
     title: str

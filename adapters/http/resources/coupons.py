@@ -12,8 +12,8 @@ from adapters.http.messages.coupons import (
 from adapters.http.messages.fields import page_request
 from adapters.http.messages.notices import Paging
 from domain.model.identity import UserId
+from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import (
-    ClaimCoupon,
     CreateCouponEvent,
     ListClaims,
     ListMyCoupons,

@@ -31,6 +31,8 @@ def instances(
         "REDIS_URL": redis_server.url,
         "DATABASE_URL": migrated_postgres.url,
         "OTP_SECRET": "two-instances-otp-secret-0123",
+        "OTP_EXPOSE_CODE": "true",
+        "OTP_CLIENT_ISSUE_LIMIT": "0",
     }
     logs = tmp_path_factory.mktemp("instances")
     with (
@@ -61,6 +63,36 @@ def test_a_notice_posted_on_one_instance_is_served_at_once_by_the_other(
         assert isinstance(items, list)
         assert items[0]["id"] == posted["id"], f"round {n}: the page lacks the new notice"
         assert call("GET", f"{reader.url}/notices/{posted['id']}") == (200, posted)
+
+
+def login(server: AppServer, user: str) -> dict[str, str]:
+    _, issued = call("POST", f"{server.url}/otp", {"user_id": user})
+    _, session = call("POST", f"{server.url}/otp/verify", {"user_id": user, "code": issued["code"]})
+    return {"Authorization": f"Bearer {session['token']}"}
+
+
+def test_a_coupon_claimed_on_one_instance_is_listed_at_once_by_both(
+    instances: tuple[AppServer, AppServer],
+) -> None:
+    """Read-your-writes on `/me/coupons`: once a claim answered 201 (or 409 naming the
+    coupon), the caller's next read lists it, on the instance that answered and on the
+    other (50 claims, one read right after each, alternating)."""
+    _, event = call("POST", f"{instances[0].url}/coupon-events", {"name": "mine", "quantity": 60})
+    for n in range(50):
+        claimer, reader = instances if n % 2 == 0 else instances[::-1]
+        if n >= 25:
+            reader = claimer
+        headers = login(claimer, f"reader{n}")
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            f"{claimer.url}/coupon-events/{event['id']}/claims", method="POST", headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            claimed = json.loads(response.read())
+
+        listing = urllib.request.Request(f"{reader.url}/me/coupons", headers=headers)  # noqa: S310
+        with urllib.request.urlopen(listing, timeout=10) as response:  # noqa: S310
+            items = json.loads(response.read())["items"]
+        assert [item["coupon_id"] for item in items] == [claimed["coupon_id"]], f"claim {n}"
 
 
 def page_reads(server: AppServer) -> float:
