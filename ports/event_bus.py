@@ -32,9 +32,10 @@ class EventBus(Protocol):
     - `subscribe(channel)`: every event published after entering is delivered, in id order,
       once. Nothing earlier.
     - `subscribe(channel, after=id)`: first the kept events after `id`, in order, then the live
-      ones: none twice, none missing. If events after `id` are no longer kept, or the history
-      does not know `id` (it was lost, or `id` is from elsewhere), a `HistoryGap` comes first,
-      then the events after the newest kept one.
+      ones: none twice, none missing. Replay happens only from a position the history proves:
+      `id` is an event it still keeps, or the newest one it trimmed away. Any other `id`
+      (older than what is kept, from before the history was lost, from the future, from
+      elsewhere, or 0-0) gets a `HistoryGap` first, then the events after the newest kept one.
     - A subscription survives a backend reconnect or failover: events published meanwhile
       are delivered from the history when the bus is back, in order, none twice; if the
       history lost them, a `HistoryGap` says so.

@@ -37,14 +37,16 @@ class _History:
         while len(self._events) > self._size:
             self._dropped = self._events.popleft().id
 
-    def after(self, start: EventId) -> list[ChannelEvent] | HistoryGap:
-        """The events after `start`; a gap if some of them were dropped, or if `start` is not
-        an id this history could have given."""
-        latest = self.latest
-        dropped = self._dropped is not None and self._dropped > start
-        unknown = start > (latest or EventId.ORIGIN)
-        if dropped or unknown:
-            return HistoryGap(latest)
+    def after(self, start: EventId, *, asked: bool = False) -> list[ChannelEvent] | HistoryGap:
+        """The events after `start`; a gap unless `start` is an event kept or the newest one
+        dropped (or, for the bus's own subscribers, not `asked` by a client: 0-0 while nothing
+        was dropped)."""
+        if start == EventId.ORIGIN:
+            proven = not asked and self._dropped is None
+        else:
+            proven = start == self._dropped or any(event.id == start for event in self._events)
+        if not proven:
+            return HistoryGap(self.latest)
         return [event for event in self._events if event.id > start]
 
 
@@ -78,7 +80,8 @@ class InMemoryEventBus(EventBus):
         history = self._history(channel)
         start = after if after is not None else history.latest or EventId.ORIGIN
         subscription, _ = self._fanout.add(channel, start)
-        subscription.catch_up(history.after(start))  # nothing awaited since: nothing held
+        # NOTE: nothing awaited since `add`: nothing held.
+        subscription.catch_up(history.after(start, asked=after is not None))
         try:
             yield subscription
         finally:

@@ -4,6 +4,7 @@ its id; one Pub/Sub connection per process, fanned out to local subscriptions.""
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -30,6 +31,9 @@ LIVENESS_SECONDS: Final = 2.0
 the connection is taken for dead (a frozen master answers nothing, and closes nothing)."""
 PUBLISH_MEMORY_MS: Final = 60_000
 """How long a publish remembers it happened: a re-sent call within it publishes nothing."""
+FIRST_SEQUENCES: Final = 2**31
+"""The first event of a history gets a sequence number drawn below this (see
+`event_publish.lua`): ids stay within the API's 15 digits per part."""
 
 Replay = list[ChannelEvent] | HistoryGap
 
@@ -84,6 +88,7 @@ class RedisEventBus(EventBus):
                     codecs.encode_message(message),
                     HISTORY_SIZE,
                     PUBLISH_MEMORY_MS,
+                    secrets.randbelow(FIRST_SEQUENCES),
                 ],
             )
         return EventId.parse(codecs.text(published))
@@ -98,7 +103,8 @@ class RedisEventBus(EventBus):
         subscription, first = self._fanout.add(channel, start)
         try:
             await self._subscribed(channel, first=first)
-            subscription.catch_up(await self._history_after(channel, start))
+            replay = await self._history_after(channel, start, asked=after is not None)
+            subscription.catch_up(replay)
             yield subscription
         finally:
             if self._fanout.remove(subscription):
@@ -119,18 +125,24 @@ class RedisEventBus(EventBus):
         latest, _, _ = await self._read_history(channel, "", 0)
         return _event_id(latest) or EventId.ORIGIN
 
-    async def _history_after(self, channel: str, start: EventId) -> Replay:
-        latest, gap, entries = await self._read_history(channel, str(start), HISTORY_SIZE)
+    async def _history_after(self, channel: str, start: EventId, *, asked: bool = False) -> Replay:
+        """The events after `start`, or a gap if the history cannot prove where it stands
+        (`asked`: `start` comes from a client, for whom 0-0 proves nothing)."""
+        latest, gap, entries = await self._read_history(
+            channel, str(start), HISTORY_SIZE, asked=asked
+        )
         if int(gap):
             return HistoryGap(_event_id(latest))
         return [_entry(channel, entry) for entry in entries]
 
-    async def _read_history(self, channel: str, after: str, count: int) -> Any:
+    async def _read_history(
+        self, channel: str, after: str, count: int, *, asked: bool = False
+    ) -> Any:
         """`event_replay.lua`: [newest id or "", gap 0/1, entries after `after`]."""
         with self._connector.errors():
             return await self._replay(
                 keys=[keys.event_history(channel), keys.event_history_notes(channel)],
-                args=[after, count],
+                args=[after, count, int(asked)],
             )
 
     def _pubsub_connection(self) -> PubSub:

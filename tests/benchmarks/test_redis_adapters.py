@@ -72,7 +72,7 @@ async def _publish_raw(connector: RedisConnector) -> None:
             keys.event_history_notes("bench"),
             keys.event_published("bench", f"r{next(_ingestions)}"),
         ],
-        args=[keys.channel("bench"), RAW_MESSAGE, HISTORY_SIZE, 60_000],
+        args=[keys.channel("bench"), RAW_MESSAGE, HISTORY_SIZE, 60_000, 0],
     )
 
 

@@ -130,6 +130,10 @@ class RedisBackend(Backend):
     async def feed_length(self, event_id: int) -> int:
         return int(await self.client.xlen(keys.coupon_ledger(event_id)))
 
+    async def flush(self) -> None:
+        """Lose every key, as `FLUSHALL` (or a restart without persistence) would."""
+        await self.client.flushall()
+
     async def close(self) -> None:
         for bus in self._buses:
             await bus.close()

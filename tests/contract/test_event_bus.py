@@ -7,6 +7,7 @@ from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from ports.errors import SubscriptionClosed
 from ports.event_bus import HISTORY_SIZE, Subscription
 from tests.contract.backends import Backend
+from tests.contract.redis_backends import RedisBackend
 
 
 def message(n: int, channel: str = "alerts") -> BusMessage:
@@ -99,6 +100,45 @@ async def test_an_id_the_history_never_gave_is_a_gap_then_live_events(backend: B
 
     assert first == HistoryGap(ids[-1])
     assert messages(then) == [message(3)]
+
+
+async def test_an_id_older_than_the_history_but_never_trimmed_is_a_gap(backend: Backend) -> None:
+    """No entry was ever dropped, yet the id is older than the oldest kept: the history never
+    gave it (it is from a history that was lost, or from elsewhere)."""
+    ids = await publish(backend, range(3))
+    before = EventId(ids[0].millis - 1, 0)
+
+    async with backend.bus().subscribe("alerts", after=before) as subscription:
+        first = await subscription.receive(timeout_seconds=2)
+        assert await subscription.receive(timeout_seconds=0.05) is None
+
+    assert first == HistoryGap(ids[-1])
+
+
+async def test_a_client_starting_from_0_0_gets_a_gap(backend: Backend) -> None:
+    """0-0 is no event: no history can prove that a client who says so missed nothing."""
+    ids = await publish(backend, range(2))
+
+    async with backend.bus().subscribe("alerts", after=EventId.ORIGIN) as subscription:
+        first = await subscription.receive(timeout_seconds=2)
+
+    assert first == HistoryGap(ids[-1])
+
+
+async def test_an_id_from_before_the_history_was_lost_is_a_gap(backend: Backend) -> None:
+    if not isinstance(backend, RedisBackend):
+        pytest.skip("the in-process history is never lost")
+    ids = await publish(backend, range(1, 4))
+    await backend.flush()
+    [after_the_loss] = await publish(backend, range(4, 5))
+
+    async with backend.bus().subscribe("alerts", after=ids[0]) as subscription:
+        first = await subscription.receive(timeout_seconds=2)
+        await publish(backend, range(5, 6))
+        then = await receive(subscription, 1)
+
+    assert first == HistoryGap(after_the_loss), "e2 and e3 are gone: say so"
+    assert messages(then) == [message(5)]
 
 
 async def test_events_no_longer_kept_are_a_gap_then_only_newer_ones(backend: Backend) -> None:

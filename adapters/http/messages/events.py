@@ -55,9 +55,10 @@ class StreamQuery(Struct):
 LastEventId = Annotated[
     str,
     Meta(
-        pattern="^([0-9]{1,15}-[0-9]{1,15})?$(?!\\n)",
         description="The `id:` of the last event the client received (`<ms>-<sequence>`); "
-        "empty for none",
+        "empty for none. Never refused (a browser's EventSource gives up on any status but "
+        "200): a value that is not an event the channel's history still keeps starts the "
+        "stream with `event: reset`",
     ),
 ]
 

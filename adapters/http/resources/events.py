@@ -112,5 +112,11 @@ class EventsResource:
 
 
 def _after(last_event_id: str) -> EventId | None:
-    """The declaration admits only well-formed ids, or "" for none."""
-    return EventId.parse(last_event_id) if last_event_id else None
+    """Where the client left off: None without the header; for a value that is no event id
+    at all, 0-0, which no history proves for a client (its stream starts with a reset)."""
+    if not last_event_id:
+        return None
+    try:
+        return EventId.parse(last_event_id)
+    except ValueError:
+        return EventId.ORIGIN

@@ -3,15 +3,26 @@
 -- KEYS[1] the history (Stream)  KEYS[2] the history's notes (hash: `dropped`, the newest id
 -- trimmed away)  KEYS[3] this publish's marker
 -- ARGV[1] the Pub/Sub channel  ARGV[2] the encoded message  ARGV[3] entries kept
--- ARGV[4] how long the marker lives (ms)
+-- ARGV[4] how long the marker lives (ms)  ARGV[5] a random sequence number
 -- Returns the event's id.
+-- The first event of a history (a new channel, or one whose history was lost) gets the
+-- current time with the random sequence number, not `<ms>-0`: an id a client kept from a lost
+-- history must never name an event of the new one (both would be `<ms>-0` within the same
+-- millisecond), or its replay would skip what it missed without a word.
 -- Retry-safe: redis-py re-sends a command whose reply it lost; the marker holds the id the
 -- first run gave, and a second run returns it without publishing again.
 local done = redis.call('GET', KEYS[3])
 if done then
   return done
 end
-local id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[2])
+local id
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local now = redis.call('TIME')
+  local ms = now[1] * 1000 + math.floor(now[2] / 1000)
+  id = redis.call('XADD', KEYS[1], ms .. '-' .. ARGV[5], 'm', ARGV[2])
+else
+  id = redis.call('XADD', KEYS[1], '*', 'm', ARGV[2])
+end
 local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
 if excess > 0 then
   local dropped = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)

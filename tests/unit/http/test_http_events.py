@@ -8,13 +8,22 @@ from typing import Any
 import pytest
 from dependency_injector import providers
 from falcon import testing
+from redis.asyncio import Redis
 
 from composition.root import Assembly
+from composition.settings import Settings
 from domain.model.events import BusMessage, EventId
 from ports.errors import BackendUnavailable
 from ports.event_bus import EventBus, Subscription
 from tests.support.asgi import http_scope
-from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
+from tests.unit.http.conftest import (
+    ADMIN,
+    Rebuild,
+    assert_problem,
+    error_fields,
+    login,
+    redis_url,
+)
 
 
 class Stream:
@@ -121,14 +130,48 @@ async def test_a_last_event_id_no_longer_kept_starts_with_a_reset(
 
 
 @pytest.mark.parametrize(
-    "value", ["1", "1-", "-1", "a-1", "1-1x", "1-0, 2-0", "1234567890123456-0"]
+    "value",
+    ["1", "abc", "-1-0", "1-", "a-1", "1-1x", "1-0, 2-0", "1234567890123456-0", "0-0", "9" * 5000],
 )
-async def test_a_malformed_last_event_id_is_422(api: testing.ASGIConductor, value: str) -> None:
-    answer = await api.simulate_get(
-        "/events/stream", params={"channel": "alerts"}, headers={"Last-Event-ID": value}
-    )
+async def test_a_last_event_id_the_history_cannot_place_is_200_and_a_reset(
+    api: testing.ASGIConductor, value: str
+) -> None:
+    """Malformed, unknown, 0-0: never an error status (EventSource would give up for good),
+    a reset first, then live events."""
+    await publish(api, "alerts", 0)
 
-    assert error_fields(answer) == ["Last-Event-ID"]
+    async with follow(api, "alerts", last_event_id=value) as again:
+        await publish(api, "alerts", 1)
+        reset, live = await again.wait_for_events(2)
+
+    assert again.result.status_code == 200
+    assert (reset["event"], reset["data"]) == ("reset", '{"reason":"gap"}')
+    assert (live["event"], live["data"]) == ("tick", '{"n":1}')
+    assert EventId.parse(reset["id"]) < EventId.parse(live["id"])
+
+
+async def test_an_id_from_before_the_history_was_lost_is_a_reset(
+    api: testing.ASGIConductor, profile_settings: Settings
+) -> None:
+    """Publish e1, e2, e3; Redis loses everything; publish e4; a client back with e1's id must
+    learn that e2 and e3 are gone, not get e4 as if nothing had been missed."""
+    url = await asyncio.to_thread(redis_url, profile_settings)
+    if url is None:
+        pytest.skip("the in-process history is never lost")
+    async with follow(api, "alerts") as first:
+        for n in range(1, 4):
+            await publish(api, "alerts", n)
+        seen = await first.wait_for_events(3)
+    async with Redis.from_url(url) as client:
+        await client.flushall()
+    await publish(api, "alerts", 4)
+
+    async with follow(api, "alerts", last_event_id=seen[0]["id"]) as again:
+        await publish(api, "alerts", 5)
+        reset, live = await again.wait_for_events(2)
+
+    assert reset["event"] == "reset", again.received
+    assert (live["event"], live["data"]) == ("tick", '{"n":5}')
 
 
 async def test_posting_a_notice_streams_notice_created(api: testing.ASGIConductor) -> None:

@@ -3,7 +3,7 @@ dropped at every stage leave no subscriber and no file descriptor behind (real s
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import uvicorn
@@ -11,6 +11,7 @@ import uvicorn
 from adapters.http.server import BoundedHttpToolsProtocol
 from composition.root import Assembly
 from tests.support.redis_server import free_port
+from tests.support.waiting import settled
 
 STREAMS = 500
 AT_ONCE = 50
@@ -58,15 +59,6 @@ async def stream(port: int, stage: str) -> None:
         await reader.readuntil(b": subscribed to drops\n")
     writer.close()
     await writer.wait_closed()
-
-
-async def settled(condition: Callable[[], bool], seconds: float = 15) -> bool:
-    """Whether `condition` holds within `seconds` (a dropped stream is noticed at the next
-    keep-alive, 0.05 s in these tests)."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 - state of the server's, with no event
-            await asyncio.sleep(0.02)
-    return True
 
 
 async def test_dropped_streams_leave_no_subscriber_and_no_descriptor(
