@@ -18,14 +18,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
 
 def announce(built: Assembly) -> None:
-    """Print a generated administrator token, once, to the terminal (never to the logs), and
-    any warning about the configuration."""
+    """Print each generated token, once, to the terminal (never to the logs), and any warning
+    about the configuration."""
     for warning in built.warnings:
         print(f"redis-practice: warning: {warning}", file=sys.stderr, flush=True)
-    if built.generated_admin_token is not None:
+    for name, token in built.generated:
         print(
-            "redis-practice: ADMIN_TOKEN is not set; generated for this process: "
-            f"{built.generated_admin_token}",
+            f"redis-practice: {name} is not set; generated for this process: {token}",
             file=sys.stderr,
             flush=True,
         )

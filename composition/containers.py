@@ -249,6 +249,7 @@ class Application(containers.DeclarativeContainer):
 
     settings = providers.Dependency(instance_of=Settings)
     admin_token = providers.Dependency(instance_of=str)
+    ingest_token = providers.Dependency(instance_of=str)
     otp_secret = providers.Dependency(instance_of=bytes)
     http_options = providers.Dependency(instance_of=HttpOptions)
     metrics = providers.Singleton(Metrics)
@@ -289,7 +290,9 @@ class Application(containers.DeclarativeContainer):
             telemetry,
             session_ttl_seconds=settings.provided.session_ttl_seconds,
         ),
-        authenticate=providers.Singleton(Authenticate, adapters.tokens, admin_token=admin_token),
+        authenticate=providers.Singleton(
+            Authenticate, adapters.tokens, admin_token=admin_token, ingest_token=ingest_token
+        ),
         end_session=providers.Singleton(EndSession, adapters.tokens),
         record_search=providers.Singleton(RecordSearch, adapters.search_history),
         recent_searches=providers.Singleton(RecentSearches, adapters.search_history),
@@ -318,7 +321,12 @@ class Application(containers.DeclarativeContainer):
         list_my_coupons=providers.Singleton(ListMyCoupons, adapters.archive),
         publish_event=providers.Singleton(PublishEvent, adapters.bus),
         follow_channel=providers.Singleton(FollowChannel, adapters.bus),
-        record_usage=providers.Singleton(RecordUsage, adapters.usage, secrets),
+        record_usage=providers.Singleton(
+            RecordUsage,
+            adapters.usage,
+            secrets,
+            retention_seconds=settings.provided.usage_retention_seconds,
+        ),
         show_usage=providers.Singleton(ShowUsage, adapters.usage),
         check_readiness=providers.Singleton(
             CheckReadiness,

@@ -15,14 +15,15 @@ from ports.secrets import SecretSource
 
 @dataclass(frozen=True, slots=True)
 class Assembly:
-    """The wired containers, nothing built yet, and the administrator token if generated.
+    """The wired containers, nothing built yet, and the tokens generated because the
+    environment set none (variable name, value).
 
     Tests override providers of `adapters` (a failing backend, say) before calling `app()`.
     """
 
     container: Application
     adapters: containers.DeclarativeContainer
-    generated_admin_token: str | None
+    generated: tuple[tuple[str, str], ...] = ()
     warnings: tuple[str, ...] = ()
 
     def app(self) -> ASGIApp:
@@ -41,10 +42,20 @@ def assemble(
 
     `clock` and `secret_source` replace the system ones (tests move time, fix codes).
     """
-    generated = None if settings.admin_token else secrets.token_urlsafe(24)
+    admin_token = settings.admin_token or secrets.token_urlsafe(24)
+    ingest_token = settings.ingest_token or secrets.token_urlsafe(24)
+    generated = tuple(
+        (name, token)
+        for name, given, token in (
+            ("ADMIN_TOKEN", settings.admin_token, admin_token),
+            ("INGEST_TOKEN", settings.ingest_token, ingest_token),
+        )
+        if given is None
+    )
     container = Application(
         settings=settings,
-        admin_token=settings.admin_token or generated,
+        admin_token=admin_token,
+        ingest_token=ingest_token,
         # NOTE: a per-process secret is fine while the codes live in this process too; with a
         # shared store, every instance must be given the same OTP_SECRET.
         otp_secret=settings.otp_secret or secrets.token_bytes(32),

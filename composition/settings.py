@@ -49,6 +49,7 @@ class Settings:
     migrate: bool = False
     """Migrate a PostgreSQL schema on start (`serve --migrate`); SQLite always is."""
     admin_token: str | None = None
+    ingest_token: str | None = None
     cache_enabled: bool = True
     cache_ttl_seconds: int = 300
     otp: OtpPolicy = field(default_factory=OtpPolicy)
@@ -62,6 +63,8 @@ class Settings:
     ledger_reclaim_idle_seconds: float = 30.0
     """A feed entry pending this long without acknowledgement is taken over by another
     ledger worker (its consumer died or is stuck)."""
+    usage_retention_seconds: int = 604_800
+    """A usage source's data expires this long after its last record."""
     ledger_worker_in_app: bool = True
     """Whether each app instance runs a ledger worker; off, `redis-practice ledger-worker`
     processes archive instead (redis and sentinel profiles only)."""
@@ -99,6 +102,7 @@ class Settings:
             redis_wait_replicas=env.integer("REDIS_WAIT_REPLICAS", 0, minimum=0, maximum=16),
             database_url=env.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
             admin_token=env.secret("ADMIN_TOKEN"),
+            ingest_token=env.secret("INGEST_TOKEN"),
             cache_enabled=env.flag("CACHE_ENABLED", default=True),
             cache_ttl_seconds=env.integer("CACHE_TTL_SECONDS", 300, minimum=1),
             otp=OtpPolicy(
@@ -121,6 +125,9 @@ class Settings:
             ledger_batch_size=env.integer("LEDGER_BATCH_SIZE", 100, minimum=1, maximum=10_000),
             ledger_reclaim_idle_seconds=env.number(
                 "LEDGER_RECLAIM_IDLE_SECONDS", 30.0, minimum=0.1, maximum=86_400.0
+            ),
+            usage_retention_seconds=env.integer(
+                "USAGE_RETENTION_SECONDS", 604_800, minimum=1, maximum=10 * 365 * 86_400
             ),
             ledger_worker_in_app=worker_in_app,
         )

@@ -5,7 +5,7 @@
 import http from "k6/http";
 import exec from "k6/execution";
 import { type Options } from "k6/options";
-import { JSON_HEADERS, baseUrl, count, setting } from "./lib/api.ts";
+import { baseUrl, count, ingestHeaders, setting } from "./lib/api.ts";
 
 const BASE = baseUrl();
 const RATE = count("RATE", 200);
@@ -31,7 +31,7 @@ export const options: Options = {
 export default function (): void {
   const seq = exec.scenario.iterationInTest;
   http.post(`${BASE}/usage`, JSON.stringify({ source: SOURCE, seq }), {
-    headers: JSON_HEADERS,
+    headers: ingestHeaders(),
     tags: { seq: String(seq), name: "POST /usage" },
     timeout: "5s",
   });

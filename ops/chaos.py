@@ -192,7 +192,7 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
                 sse.start()
                 stack.callback(sse.stop)
             output = work / "k6.json"
-            k6 = start_k6(base, servers.admin_token, output, options, source=name, report=report)
+            k6 = start_k6(base, servers.ingest_token, output, options, source=name, report=report)
             stack.callback(_stop_k6, k6)
             outcome.faults = inject(variant, topology, options)
             if k6.wait() not in (0, 99):
@@ -222,7 +222,7 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
 
 def start_k6(
     base: str,
-    admin_token: str,
+    ingest_token: str,
     output: Path,
     options: argparse.Namespace,
     *,
@@ -232,7 +232,7 @@ def start_k6(
     env = {
         **os.environ,
         "BASE_URL": base,
-        "ADMIN_TOKEN": admin_token,
+        "INGEST_TOKEN": ingest_token,
         "RATE": str(options.rate),
         "SECONDS": str(options.seconds),
         "SOURCE": source,

@@ -88,6 +88,7 @@ class Servers:
     """Base URL of each instance started, by name."""
     ledger_log: Path | None = None
     """The log of the ledger worker process, when one archives instead of the instances."""
+    ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     def app(self, name: str, build: Path = ROOT, /, **environment: str) -> str:
         """Start an instance of the checkout `build` (this one by default); its base URL.
@@ -100,6 +101,7 @@ class Servers:
             "REDIS_URL": self.redis_url,
             "DATABASE_URL": self.database_url,
             "ADMIN_TOKEN": self.admin_token,
+            "INGEST_TOKEN": self.ingest_token,
             "OTP_SECRET": "load-run-otp-secret-0123456789",
             "OTP_EXPOSE_CODE": "true",  # the scenarios log users in: no SMS here
             "OTP_CLIENT_ISSUE_LIMIT": "0",  # every virtual user comes from 127.0.0.1

@@ -19,10 +19,14 @@ class UsageLog(Protocol):
       `INGESTION_MEMORY_SECONDS`. So `count` is what was acknowledged, never more.
     - `stats` counts every appended record (`count`) and the distinct `seq` values among them
       (`distinct_seq`); an unknown source has zero of both.
+    - A source's data expires `retention_seconds` after its last append (each append renews
+      it): then it reads as unknown, and nothing of it is left in the store.
     - Failures raise `BackendUnavailable` / `BackendTimeout`; then the record may or may not
       have been stored (the client retries with a new request; `distinct_seq` absorbs it).
     """
 
-    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None: ...
+    async def append(
+        self, record: UsageRecord, *, ingestion_id: str, retention_seconds: int
+    ) -> None: ...
 
     async def stats(self, source: str) -> UsageStats: ...

@@ -239,6 +239,8 @@ class _Endpoints:
     ) -> dict[str, Any]:
         if operation.auth is Auth.ADMIN:
             await self._guard.admin(req)
+        elif operation.auth is Auth.INGEST:
+            await self._guard.ingest(req)
         elif operation.auth is Auth.USER and operation.resolves_user:
             params["user"] = await self._guard.user(req)
         body_errors: list[FieldError] = []

@@ -17,7 +17,8 @@ def bearer_token(req: falcon.asgi.Request) -> str | None:
 
 
 class Guard:
-    """What the resources call: `await guard.user(req)` or `await guard.admin(req)`."""
+    """What the responders call: `await guard.user(req)`, `guard.admin(req)` or
+    `guard.ingest(req)`."""
 
     def __init__(self, authenticate: Authenticate) -> None:
         self._authenticate = authenticate
@@ -27,3 +28,6 @@ class Guard:
 
     async def admin(self, req: falcon.asgi.Request) -> None:
         await self._authenticate.admin(bearer_token(req))
+
+    async def ingest(self, req: falcon.asgi.Request) -> None:
+        await self._authenticate.ingest(bearer_token(req))

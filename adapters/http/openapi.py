@@ -55,7 +55,7 @@ def openapi_document() -> Json:
         "openapi": "3.1.0",
         "info": {
             "title": "redis-practice",
-            "version": "1.1.0",
+            "version": "1.2.0",
             "description": "Redis patterns done right: cache-aside, volatile state, concurrency "
             "control, Pub/Sub and high availability. Errors are RFC 9457 problem documents.",
         },
@@ -72,6 +72,11 @@ def openapi_document() -> Json:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The ADMIN_TOKEN",
+                },
+                Auth.INGEST.value: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The INGEST_TOKEN (the ADMIN_TOKEN is accepted too)",
                 },
             },
         },
@@ -115,7 +120,9 @@ def _operation(route: Route, operation: Operation) -> Json:
         document["parameters"] = parameters
     if operation.body is not None:
         document["requestBody"] = {"required": True, "content": _content(operation.body)}
-    if operation.auth is not None:
+    if operation.auth is Auth.INGEST:
+        document["security"] = [{Auth.INGEST.value: []}, {Auth.ADMIN.value: []}]
+    elif operation.auth is not None:
         document["security"] = [{operation.auth.value: []}]
     return document
 

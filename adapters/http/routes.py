@@ -37,10 +37,12 @@ JSON: Final = "application/json"
 
 
 class Auth(StrEnum):
-    """Who may call: a user's session token, or the administrator token."""
+    """Who may call: a user's session token, the administrator token, or the ingestion token
+    (the administrator token works there too)."""
 
     USER = "user"
     ADMIN = "admin"
+    INGEST = "ingest"
 
 
 class Header(StrEnum):
@@ -392,8 +394,11 @@ ROUTES: Final = (
                 method="POST",
                 handler=UsageResource.append,
                 summary="Ingest a usage record; 202 only once the store acknowledged it",
+                description="A source's data expires USAGE_RETENTION_SECONDS after its last "
+                "record.",
                 reply=_ok(202, "Stored", usage.UsageAccepted),
                 body=usage.UsageRecord,
+                auth=Auth.INGEST,
             ),
         ),
     ),

@@ -20,17 +20,20 @@ class InMemoryUsageLog(UsageLog):
     applied lately."""
 
     def __init__(self, clock: Clock) -> None:
-        self._sources: dict[str, _Source] = {}
+        self._sources: ExpiringMap[str, _Source] = ExpiringMap(clock)
         self._applied: ExpiringMap[str, bool] = ExpiringMap(clock)
 
-    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
+    async def append(
+        self, record: UsageRecord, *, ingestion_id: str, retention_seconds: int
+    ) -> None:
         await round_trip()
         if self._applied.get(ingestion_id):
             return  # a retry of an append already stored
         self._applied.put(ingestion_id, True, ttl_seconds=INGESTION_MEMORY_SECONDS)
-        source = self._sources.setdefault(record.source, _Source())
+        source = self._sources.get(record.source) or _Source()
         source.count += 1
         source.seqs.add(record.seq)
+        self._sources.put(record.source, source, ttl_seconds=retention_seconds)
 
     async def stats(self, source: str) -> UsageStats:
         await round_trip()

@@ -9,16 +9,20 @@ from ports.token_store import TokenStore
 
 
 class Authenticate:
-    """Resolve bearer tokens: a user's session token, or the administrator token.
+    """Resolve bearer tokens: a user's session token, the administrator token, the ingestion
+    token.
 
     `user` returns the session's user or raises `NotAuthenticated`. `admin` returns for the
     administrator token (compared in constant time), raises `Forbidden` for a valid user token
-    and `NotAuthenticated` for anything else.
+    and `NotAuthenticated` for anything else. `ingest` returns for the ingestion token or the
+    administrator token and raises `NotAuthenticated` for anything else: it looks nothing up,
+    since ingestion is the high-volume path (a session token is simply not the credential).
     """
 
-    def __init__(self, tokens: TokenStore, *, admin_token: str) -> None:
+    def __init__(self, tokens: TokenStore, *, admin_token: str, ingest_token: str) -> None:
         self._tokens = tokens
         self._admin_token = admin_token.encode()
+        self._ingest_token = ingest_token.encode()
 
     async def user(self, token: str | None) -> UserId:
         user_id = await self._tokens.session_user(token_digest(token)) if token else None
@@ -32,6 +36,15 @@ class Authenticate:
         if token and await self._tokens.session_user(token_digest(token)) is not None:
             raise Forbidden("this operation needs the administrator token")
         raise NotAuthenticated("the administrator token is required")
+
+    async def ingest(self, token: str | None) -> None:
+        offered = (token or "").encode()
+        # NOTE: both compared, always: how long a refusal takes says nothing about which
+        # token came close.
+        ingest = hmac.compare_digest(offered, self._ingest_token)
+        admin = hmac.compare_digest(offered, self._admin_token)
+        if not (token and (ingest or admin)):
+            raise NotAuthenticated("the ingestion token (INGEST_TOKEN) is required")
 
 
 class EndSession:

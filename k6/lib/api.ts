@@ -38,6 +38,11 @@ export function adminHeaders(): Record<string, string> {
   return { ...JSON_HEADERS, Authorization: `Bearer ${setting("ADMIN_TOKEN")}` };
 }
 
+/** The ingestion credential (INGEST_TOKEN) for POST /usage. */
+export function ingestHeaders(): Record<string, string> {
+  return { ...JSON_HEADERS, Authorization: `Bearer ${setting("INGEST_TOKEN")}` };
+}
+
 export function bearer(token: string): Record<string, string> {
   return { ...JSON_HEADERS, Authorization: `Bearer ${token}` };
 }

@@ -54,7 +54,9 @@ USAGE_RECORD = UsageRecord(source="bench", seq=1)
 
 
 async def _append(connector: RedisConnector) -> None:
-    await RedisUsageLog(connector).append(USAGE_RECORD, ingestion_id=f"a{next(_ingestions)}")
+    await RedisUsageLog(connector).append(
+        USAGE_RECORD, ingestion_id=f"a{next(_ingestions)}", retention_seconds=3600
+    )
 
 
 async def _holder_raw(client: Redis) -> None:
@@ -84,7 +86,7 @@ async def _append_raw(connector: RedisConnector) -> None:
             keys.usage_seqs("bench"),
             keys.usage_ingestion("bench", ingestion),
         ],
-        args=[1, 300_000],
+        args=[1, 300_000, 3_600_000],
     )
 
 

@@ -1,9 +1,10 @@
 """Schemathesis hooks (SCHEMATHESIS_HOOKS=tests.fuzz.hooks): credentials per security scheme.
 
-An operation secured by `admin` gets the administrator token; one secured by `user` gets a
-fresh session of a fresh user (a real OTP issue and verify against the server under test), so
-that logging out in one case does not leave the next ones with a dead token. The server runs
-with OTP_EXPOSE_CODE=true and OTP_CLIENT_ISSUE_LIMIT=0 for this.
+An operation secured by `admin` gets the administrator token, one secured by `ingest` the
+ingestion token; one secured by `user` gets a fresh session of a fresh user (a real OTP issue
+and verify against the server under test), so that logging out in one case does not leave the
+next ones with a dead token. The server runs with OTP_EXPOSE_CODE=true and
+OTP_CLIENT_ISSUE_LIMIT=0 for this.
 """
 
 import itertools
@@ -31,6 +32,8 @@ class SchemeAuth:
         match _scheme(case):
             case "admin":
                 return os.environ["ADMIN_TOKEN"]
+            case "ingest":
+                return os.environ["INGEST_TOKEN"]
             case "user":
                 return _fresh_session()
         return None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.app_server import ADMIN_TOKEN, ROOT, running_app
+from tests.support.app_server import ADMIN_TOKEN, INGEST_TOKEN, ROOT, running_app
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 
@@ -72,6 +72,7 @@ def test_schemathesis_finds_nothing(environment: dict[str, str], tmp_path: Path)
                 **os.environ,
                 "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
                 "ADMIN_TOKEN": ADMIN_TOKEN,
+                "INGEST_TOKEN": INGEST_TOKEN,
                 "FUZZ_BASE_URL": app.url,
                 "PYTHONPATH": str(ROOT),
             },

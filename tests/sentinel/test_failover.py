@@ -79,7 +79,11 @@ async def test_every_acknowledged_write_survives_a_killed_master(
         while not stop.is_set():
             seq, next_seq = next_seq, next_seq + 1
             try:
-                await usage.append(UsageRecord(source="chaos", seq=seq), ingestion_id=f"w{seq}")
+                await usage.append(
+                    UsageRecord(source="chaos", seq=seq),
+                    ingestion_id=f"w{seq}",
+                    retention_seconds=3600,
+                )
             except BackendUnavailable:
                 refused += 1  # a 503: the client would retry; not acknowledged
             else:
@@ -224,7 +228,11 @@ async def test_a_write_fewer_replicas_acknowledge_is_a_503_and_counted(
     assembly = assemble(sentinel_settings(topology, migrated_postgres, wait_replicas=3))
     try:
         async with testing.ASGIConductor(assembly.app()) as api:
-            answer = await api.simulate_post("/usage", json={"source": "s", "seq": 1})
+            answer = await api.simulate_post(
+                "/usage",
+                json={"source": "s", "seq": 1},
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},  # accepted for ingestion
+            )
             metrics = (await api.simulate_get("/metrics")).text
     finally:
         await assembly.container.backends().shutdown()

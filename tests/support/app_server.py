@@ -16,6 +16,7 @@ from tests.support.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+INGEST_TOKEN = "ingest-token-for-tests-0123456789"
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,17 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 
 def running_app(
     environment: Mapping[str, str], *, log: Path, ready_seconds: float = 20
 ) -> Iterator[AppServer]:
-    """Start an instance with `environment` on top of ours (ADMIN_TOKEN set), wait until
-    `/healthz` answers, and stop it (SIGTERM, then SIGKILL) on exit. Its output goes to `log`."""
+    """Start an instance with `environment` on top of ours (ADMIN_TOKEN and INGEST_TOKEN set),
+    wait until `/healthz` answers, and stop it (SIGTERM, then SIGKILL) on exit. Its output goes
+    to `log`."""
     port = free_port()
-    env = {**os.environ, "ADMIN_TOKEN": ADMIN_TOKEN, "PYTHONUNBUFFERED": "1", **environment}
+    env = {
+        **os.environ,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "INGEST_TOKEN": INGEST_TOKEN,
+        "PYTHONUNBUFFERED": "1",
+        **environment,
+    }
     command = [
         sys.executable,
         "-m",

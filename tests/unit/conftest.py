@@ -11,12 +11,18 @@ from tests.support.clock import ManualClock
 from tests.support.secrets import ScriptedSecrets
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+INGEST_TOKEN = "ingest-token-for-tests-0123456789"
 OTP_SECRET = b"otp-secret-for-tests-0123456789"
 
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(admin_token=ADMIN_TOKEN, otp_secret=OTP_SECRET, otp_expose_code=True)
+    return Settings(
+        admin_token=ADMIN_TOKEN,
+        ingest_token=INGEST_TOKEN,
+        otp_secret=OTP_SECRET,
+        otp_expose_code=True,
+    )
 
 
 @pytest.fixture

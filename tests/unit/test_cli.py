@@ -4,6 +4,8 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -42,29 +44,47 @@ def test_a_bad_option_is_refused_by_the_parser() -> None:
     assert "port must be between 0 and 65535" in result.stderr
 
 
+def post_usage(base: str, token: str) -> int:
+    request = urllib.request.Request(  # noqa: S310 - loopback
+        f"{base}/usage",
+        data=b'{"source": "cli", "seq": 1}',
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return int(response.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
 def status_of(url: str, token: str | None = None) -> int:
     return get(url, headers={"Authorization": f"Bearer {token}"} if token else None)
 
 
-def test_serve_answers_on_loopback_and_prints_the_generated_admin_token() -> None:
+def test_serve_answers_on_loopback_and_prints_the_generated_tokens() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ADMIN_TOKEN": "", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "ADMIN_TOKEN": "", "INGEST_TOKEN": "", "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "composition", "serve", "--port", str(port), "--no-access-log"]
     with subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True) as server:  # noqa: S603
         try:
             assert server.stderr is not None
-            first = server.stderr.readline()
+            first, second = server.stderr.readline(), server.stderr.readline()
             assert first.startswith("redis-practice: ADMIN_TOKEN is not set; generated")
-            token = first.rsplit(" ", 1)[1].strip()
+            assert second.startswith("redis-practice: INGEST_TOKEN is not set; generated")
+            admin, ingest = (line.rsplit(" ", 1)[1].strip() for line in (first, second))
             for line in server.stderr:
                 if "Uvicorn running on" in line:
                     break
 
             assert status_of(f"{base}/healthz") == 200
             claims = f"{base}/coupon-events/1/claims"
-            assert status_of(claims, token) == 404, "the printed token is the admin token"
-            assert status_of(claims, token + "x") == 401
+            assert status_of(claims, admin) == 404, "the printed token is the admin token"
+            assert status_of(claims, admin + "x") == 401
+            assert ingest != admin
+            assert post_usage(base, ingest) == 202, "the printed token ingests"
+            assert post_usage(base, ingest + "x") == 401
         finally:
             server.send_signal(signal.SIGINT)
             stopped = server.wait(timeout=15)

@@ -24,9 +24,10 @@ from tests.support.sentinel_topology import (
     collect_sentinel_leftovers,
     master_address,
 )
-from tests.unit.conftest import ADMIN_TOKEN
+from tests.unit.conftest import ADMIN_TOKEN, INGEST_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+INGEST = {"Authorization": f"Bearer {INGEST_TOKEN}"}
 Advance = Callable[[float], Awaitable[None]]
 
 

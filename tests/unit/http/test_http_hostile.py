@@ -11,9 +11,10 @@ import pytest
 from falcon import testing
 
 from tests.support.waiting import settled
-from tests.unit.http.conftest import ADMIN, assert_problem, error_fields, login
+from tests.unit.http.conftest import ADMIN, INGEST, assert_problem, error_fields, login
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+INGESTING = {**JSON_HEADERS, **INGEST}
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class BodyRoute:
     method: str
     path: str
     body: dict[str, Any]
-    auth: str | None = None  # "admin", "user" or nobody
+    auth: str | None = None  # "admin", "user", "ingest" or nobody
 
 
 BODY_ROUTES = [
@@ -35,7 +36,7 @@ BODY_ROUTES = [
     BodyRoute("PUT", "/rankings/b/members/m", {"score": 1}, "admin"),
     BodyRoute("POST", "/coupon-events", {"name": "n", "quantity": 1}, "admin"),
     BodyRoute("POST", "/events/alerts", {"type": "t", "payload": {"k": "v"}}, "admin"),
-    BodyRoute("POST", "/usage", {"source": "s", "seq": 1, "payload": {"k": "v"}}),
+    BodyRoute("POST", "/usage", {"source": "s", "seq": 1, "payload": {"k": "v"}}, "ingest"),
 ]
 ROUTE_IDS = [f"{route.method} {route.path}" for route in BODY_ROUTES]
 
@@ -78,6 +79,8 @@ async def send(api: testing.ASGIConductor, route: BodyRoute, raw: bytes) -> test
         headers |= ADMIN
     elif route.auth == "user":
         headers |= await login(api, "hostile-user")
+    elif route.auth == "ingest":
+        headers |= INGEST
     return await api.simulate_request(route.method, route.path, body=raw, headers=headers)
 
 
@@ -168,7 +171,7 @@ async def test_a_repeated_member_is_400_and_stores_nothing(
 async def test_a_repeated_member_deep_in_a_payload_is_400(api: testing.ASGIConductor) -> None:
     raw = b'{"source": "s", "seq": 1, "payload": {"a": {"b": 1, "b": 2}}}'
 
-    assert_problem(await api.simulate_post("/usage", body=raw, headers=JSON_HEADERS), 400)
+    assert_problem(await api.simulate_post("/usage", body=raw, headers=INGESTING), 400)
     assert (await api.simulate_get("/usage/s")).json["count"] == 0
 
 
@@ -181,7 +184,7 @@ async def test_a_payload_nests_at_most_32_levels(
         payload = '{"a": ' + payload + "}"
     raw = b'{"source": "s", "seq": 1, "payload": ' + payload.encode() + b"}"
 
-    result = await api.simulate_post("/usage", body=raw, headers=JSON_HEADERS)
+    result = await api.simulate_post("/usage", body=raw, headers=INGESTING)
 
     assert result.status_code == status, result.text
     if status == 422:
@@ -299,6 +302,18 @@ async def test_a_hostile_token_reads_no_coupons_and_claims_none(
     assert_problem(mine, 401)
     assert_problem(claim, 401)
     assert await snapshot() == before
+
+
+@pytest.mark.parametrize("authorization", HOSTILE_TOKENS)
+async def test_a_hostile_token_ingests_nothing(
+    api: testing.ASGIConductor, authorization: str
+) -> None:
+    answer = await api.simulate_post(
+        "/usage", json={"source": "s", "seq": 1}, headers={"Authorization": authorization}
+    )
+
+    assert_problem(answer, 401)
+    assert (await api.simulate_get("/usage/s")).json["count"] == 0
 
 
 async def test_my_coupons_ignores_a_query_and_a_body(api: testing.ASGIConductor) -> None:

@@ -14,7 +14,7 @@ from domain.model.usage import UsageRecord, UsageStats
 from ports.errors import BackendTimeout, BackendUnavailable
 from tests.support.asgi import http_scope
 from tests.support.clock import ManualClock
-from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, login
+from tests.unit.http.conftest import ADMIN, INGEST, Rebuild, assert_problem, login
 
 ADMIN_ROUTES = [
     ("POST", "/notices"),
@@ -73,7 +73,9 @@ async def test_a_body_that_is_not_json_is_415(
 async def test_json_with_a_charset_or_a_json_suffix_is_accepted(api: testing.ASGIConductor) -> None:
     for content_type in ["application/json; charset=utf-8", "application/merge-patch+json"]:
         result = await api.simulate_post(
-            "/usage", body='{"source":"s","seq":1}', headers={"Content-Type": content_type}
+            "/usage",
+            body='{"source":"s","seq":1}',
+            headers={"Content-Type": content_type, **INGEST},
         )
         assert result.status_code == 202, content_type
 
@@ -90,7 +92,7 @@ async def test_a_body_over_64_kib_is_413(api: testing.ASGIConductor) -> None:
     body = '{"source":"s","seq":1,"payload":{"pad":"' + "x" * 65_536 + '"}}'
 
     result = await api.simulate_post(
-        "/usage", body=body, headers={"Content-Type": "application/json"}
+        "/usage", body=body, headers={"Content-Type": "application/json", **INGEST}
     )
 
     assert_problem(result, 413)
@@ -102,7 +104,7 @@ async def test_a_body_of_exactly_64_kib_is_read(api: testing.ASGIConductor) -> N
     body = head + "x" * (65_536 - len(head) - len(tail)) + tail
 
     result = await api.simulate_post(
-        "/usage", body=body, headers={"Content-Type": "application/json"}
+        "/usage", body=body, headers={"Content-Type": "application/json", **INGEST}
     )
 
     assert result.status_code == 202
@@ -137,7 +139,11 @@ async def raw_request(
 
 async def test_a_chunked_body_is_read_only_up_to_the_limit(assembly: Assembly) -> None:
     chunks = [b'{"source":"s","seq":1,"payload":{"pad":"'] + [b"x" * 16_384] * 64 + [b'"}}']
-    headers = [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"transfer-encoding", b"chunked"),
+        (b"authorization", INGEST["Authorization"].encode()),
+    ]
 
     status, body, asked = await raw_request(assembly.app(), "POST", "/usage", headers, chunks)
 
@@ -148,7 +154,9 @@ async def test_a_chunked_body_is_read_only_up_to_the_limit(assembly: Assembly) -
 @pytest.mark.parametrize("body", ["", "   ", "{", '{"a": 1,}', "[1, 2", "\xff"])
 async def test_a_missing_or_malformed_body_is_400(api: testing.ASGIConductor, body: str) -> None:
     result = await api.simulate_post(
-        "/usage", body=body.encode("latin-1"), headers={"Content-Type": "application/json"}
+        "/usage",
+        body=body.encode("latin-1"),
+        headers={"Content-Type": "application/json", **INGEST},
     )
 
     assert_problem(result, 400)
@@ -188,13 +196,15 @@ class UsageLogDouble(InMemoryUsageLog):
         self._hang = hang
         self.hanging = asyncio.Event()
 
-    async def append(self, record: UsageRecord, *, ingestion_id: str) -> None:
+    async def append(
+        self, record: UsageRecord, *, ingestion_id: str, retention_seconds: int
+    ) -> None:
         if self._hang:
             self.hanging.set()
             await asyncio.Event().wait()
         if self._failure is not None:
             raise self._failure
-        await super().append(record, ingestion_id=ingestion_id)
+        await super().append(record, ingestion_id=ingestion_id, retention_seconds=retention_seconds)
 
     async def stats(self, source: str) -> UsageStats:
         return await super().stats(source)
@@ -206,7 +216,7 @@ async def test_a_backend_failure_is_503_with_retry_after(
 ) -> None:
     assembly.adapters.usage.override(providers.Object(UsageLogDouble(failure)))
     async with testing.ASGIConductor(assembly.app()) as api:
-        result = await api.simulate_post("/usage", json={"source": "s", "seq": 1})
+        result = await api.simulate_post("/usage", json={"source": "s", "seq": 1}, headers=INGEST)
 
     assert_problem(result, 503)
     assert result.headers["retry-after"] == "1"
@@ -218,7 +228,7 @@ async def test_a_request_past_its_deadline_is_503_not_a_hang(rebuild: Rebuild) -
     assembly.adapters.usage.override(providers.Object(UsageLogDouble(hang=True)))
     app = assembly.app()
     async with testing.ASGIConductor(app) as api, asyncio.timeout(5):
-        result = await api.simulate_post("/usage", json={"source": "s", "seq": 1})
+        result = await api.simulate_post("/usage", json={"source": "s", "seq": 1}, headers=INGEST)
         metrics = (await api.simulate_get("/metrics")).text
 
     assert_problem(result, 503)
@@ -250,7 +260,11 @@ async def test_a_request_cancelled_by_someone_else_is_not_answered_503(rebuild: 
     app = assembly.app()
     sent: list[dict[str, Any]] = []
     body = b'{"source":"s","seq":1}'
-    headers = [(b"content-type", b"application/json"), (b"content-length", b"22")]
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"22"),
+        (b"authorization", INGEST["Authorization"].encode()),
+    ]
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": body, "more_body": False}

@@ -13,7 +13,7 @@ from composition.root import assemble
 from composition.settings import Profile, Settings
 from tests.support.clock import ManualClock
 from tests.support.redis_server import RedisServer, running_redis
-from tests.unit.http.conftest import ADMIN, assert_problem, login
+from tests.unit.http.conftest import ADMIN, INGEST, assert_problem, login
 from tests.unit.http.test_http_events import follow
 
 DEADLINE_SECONDS = 2.0
@@ -68,7 +68,7 @@ async def test_with_redis_down_notices_are_served_and_the_rest_fails_closed(
         ("POST", f"/coupon-events/{event.json['id']}/claims", None, user),
         ("GET", "/rankings/weekly", None, {}),
         ("POST", "/rankings/weekly/scores", {"member": "a", "delta": 1}, ADMIN),
-        ("POST", "/usage", {"source": "s", "seq": 1}, {}),
+        ("POST", "/usage", {"source": "s", "seq": 1}, INGEST),
         ("POST", "/events/alerts", {"type": "t", "payload": {}}, ADMIN),
         ("GET", "/events/stream?channel=alerts", None, {}),
     ]:

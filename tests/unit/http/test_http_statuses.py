@@ -18,7 +18,7 @@ from adapters.http.messages.fields import Id
 from adapters.http.routes import ROUTES, Auth, Operation, Route, statuses
 from composition.root import Assembly
 from ports.errors import BackendUnavailable
-from tests.unit.http.conftest import ADMIN, Rebuild, login
+from tests.unit.http.conftest import ADMIN, INGEST, Rebuild, login
 
 JSON = {"Content-Type": "application/json"}
 PORTS = (
@@ -130,7 +130,7 @@ async def valid_call(api: testing.ASGIConductor, operation: str, user: dict[str,
         case "Events.publish":
             return Call("POST", "/events/c", {"type": "t", "payload": {}}, ADMIN)
         case "Usage.append":
-            return Call("POST", "/usage", {"source": "s", "seq": 1})
+            return Call("POST", "/usage", {"source": "s", "seq": 1}, INGEST)
         case "Usage.stats":
             return Call("GET", "/usage/s")
         case "Operations.health":
