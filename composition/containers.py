@@ -124,6 +124,14 @@ def _error_counter(metrics: Metrics, backend: str) -> Callable[[str], None]:
     return count
 
 
+def _memory_report(metrics: Metrics) -> Callable[[int, int], None]:
+    def report(used: int, limit: int) -> None:
+        metrics.redis_memory_used.set(used)
+        metrics.redis_memory_max.set(limit)
+
+    return report
+
+
 def _half(seconds: float) -> float:
     return seconds / 2
 
@@ -210,7 +218,11 @@ class RedisAdapters(_ProfileAdapters):
     )
     usage = providers.Singleton(RedisUsageLog, connector)
     probes = providers.Dict(
-        redis=providers.Singleton(RedisProbe, connector),
+        redis=providers.Singleton(
+            RedisProbe,
+            connector,
+            on_memory=providers.Callable(_memory_report, _ProfileAdapters.metrics),
+        ),
         database=providers.Singleton(SqlProbe, database.provided.engine, database.provided.errors),
     )
     # NOTE: closed in reverse: the bus first.

@@ -111,6 +111,16 @@ class Metrics:
             "Feed entries no ledger worker has read yet.",
             registry=self.registry,
         )
+        self.redis_memory_used = Gauge(
+            "redis_memory_used_bytes",
+            "Memory Redis uses (INFO memory used_memory), as of the last readiness probe or scrape.",
+            registry=self.registry,
+        )
+        self.redis_memory_max = Gauge(
+            "redis_memory_max_bytes",
+            "Redis's maxmemory (0: no limit); at it, with noeviction, Redis refuses writes.",
+            registry=self.registry,
+        )
         self.ledger_lag = Gauge(
             "ledger_lag_seconds",
             "Age of the oldest feed entry not acknowledged by the archive (0: caught up).",

@@ -299,5 +299,8 @@ class _Translation:
             case exceptions.ReadOnlyError():
                 self._report("read_only", error)
                 raise BackendUnavailable(f"redis refused a write: {error}") from error
+            case exceptions.OutOfMemoryError():
+                self._report("out_of_memory", error)
+                raise BackendUnavailable(f"redis is full (maxmemory): {error}") from error
         self._report("response", error)
         raise BackendUnavailable(f"redis failed the command: {error}") from error

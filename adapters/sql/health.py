@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql.database import SqlErrors
 from adapters.sql.migrations import HEAD
+from domain.model.operations import Degraded
 from ports.errors import BackendUnavailable
 from ports.health import HealthProbe
 
@@ -16,7 +17,7 @@ class SqlProbe(HealthProbe):
         self._engine = engine
         self._errors = errors
 
-    async def check(self) -> None:
+    async def check(self) -> Degraded | None:
         with self._errors():
             async with self._engine.connect() as connection:
                 migrated = await connection.run_sync(
@@ -32,3 +33,4 @@ class SqlProbe(HealthProbe):
             raise BackendUnavailable(
                 f"schema at migration {version}, expected {HEAD}: run `redis-practice db upgrade`"
             )
+        return None

@@ -1,14 +1,27 @@
 """Readiness: whether every backend the service needs answers, check by check."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Degraded:
+    """A backend that answers but cannot do everything, and why (a Redis at its `maxmemory`
+    refuses writes and still serves reads)."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Readiness:
-    """`checks` maps each backend to "ok" or to why it failed."""
+    """`checks` maps each backend to "ok", to why it is degraded, or to why it failed;
+    `failed` names the backends that did not answer."""
 
     checks: dict[str, str]
+    failed: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def ready(self) -> bool:
-        return all(result == "ok" for result in self.checks.values())
+        """Whether this instance can serve: every backend answered. A degraded one still
+        counts as answering (see README, "Operations": an orchestrator takes an instance that
+        is not ready out of rotation, and every instance shares the same backends)."""
+        return not self.failed

@@ -3,13 +3,14 @@
 import asyncio
 from collections.abc import Mapping
 
-from domain.model.operations import Readiness
+from domain.model.operations import Degraded, Readiness
 from ports.errors import PortError
 from ports.health import HealthProbe
 
 
 class CheckReadiness:
-    """Run every probe at once; a probe slower than `timeout_seconds` counts as failed."""
+    """Run every probe at once; a probe slower than `timeout_seconds` counts as failed. A
+    degraded backend is reported and does not make the instance unready."""
 
     def __init__(self, probes: Mapping[str, HealthProbe], *, timeout_seconds: float) -> None:
         self._probes = dict(probes)
@@ -17,14 +18,17 @@ class CheckReadiness:
 
     async def __call__(self) -> Readiness:
         results = await asyncio.gather(*(self._run(probe) for probe in self._probes.values()))
-        return Readiness(checks=dict(zip(self._probes, results, strict=True)))
+        checks = dict(zip(self._probes, (text for text, _ in results), strict=True))
+        failed = {name for name, (_, ok) in zip(self._probes, results, strict=True) if not ok}
+        return Readiness(checks=checks, failed=frozenset(failed))
 
-    async def _run(self, probe: HealthProbe) -> str:
+    async def _run(self, probe: HealthProbe) -> tuple[str, bool]:
+        """What to report, and whether the backend answered."""
         try:
             async with asyncio.timeout(self._timeout_seconds):
-                await probe.check()
+                found = await probe.check()
         except TimeoutError:
-            return f"no answer within {self._timeout_seconds:g} s"
+            return f"no answer within {self._timeout_seconds:g} s", False
         except PortError as error:
-            return f"unavailable: {error}"
-        return "ok"
+            return f"unavailable: {error}", False
+        return ("ok" if found is None else f"degraded: {found.reason}"), True

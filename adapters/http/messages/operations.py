@@ -12,7 +12,8 @@ class Health(Struct):
 
 
 class Readiness(Struct):
-    """Every backend answered; `checks` says "ok" for each."""
+    """Every backend answered; `checks` says "ok" for each, or "degraded: <why>" for one that
+    answers but cannot do everything (a full Redis refuses writes)."""
 
     status: Literal["ready"]
     checks: dict[str, str]

@@ -32,6 +32,9 @@ class OperationsResource:
         return Readiness("ready", readiness.checks)
 
     async def metrics(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        # NOTE: the probes first (each bounded by its timeout, failures only reported): what
+        # they measure, such as Redis's memory, is as of this scrape.
+        await self._readiness()
         resp.data = generate_latest(self._registry)
         resp.content_type = CONTENT_TYPE_LATEST
 

@@ -1,17 +1,23 @@
 """`/healthz`, `/readyz`, `/metrics` and `/openapi.json`."""
 
+import asyncio
+import contextlib
+
 import falcon.asgi
 import pytest
 from dependency_injector import providers
 from falcon import inspect, testing
 from openapi_spec_validator import validate
+from redis.asyncio import Redis
+from redis.exceptions import OutOfMemoryError
 
 from adapters.http.edge import ASGIApp, Edge
 from adapters.inmemory.health import InMemoryProbe
 from composition.root import Assembly
 from composition.settings import Profile, Settings
+from domain.model.operations import Degraded
 from ports.errors import BackendUnavailable
-from tests.unit.http.conftest import ADMIN, assert_problem, login
+from tests.unit.http.conftest import ADMIN, assert_problem, login, redis_url
 
 
 async def test_healthz_is_ok(api: testing.ASGIConductor) -> None:
@@ -31,7 +37,7 @@ async def test_readyz_reports_each_check(
 
 
 class FailingProbe(InMemoryProbe):
-    async def check(self) -> None:
+    async def check(self) -> Degraded | None:
         raise BackendUnavailable("connection refused")
 
 
@@ -46,6 +52,46 @@ async def test_readyz_is_503_naming_the_failing_check(assembly: Assembly) -> Non
 
     assert_problem(result, 503, checks={"memory": "ok", "redis": "unavailable: connection refused"})
     assert result.headers["retry-after"] == "1"
+
+
+async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
+    api: testing.ASGIConductor, profile_settings: Settings
+) -> None:
+    """Redis at its maxmemory (noeviction) refuses every write: /readyz says so in its checks
+    and stays 200 (see README: every instance shares that Redis, and an orchestrator would take
+    them all out of rotation while reads still work); writes answer 503, counted as
+    out_of_memory; /metrics exports used and max memory."""
+    url = await asyncio.to_thread(redis_url, profile_settings)
+    if url is None:
+        pytest.skip("the memory profile has no Redis to fill")
+    async with Redis.from_url(url) as client:
+        used = int((await client.info("memory"))["used_memory"])
+        await client.config_set("maxmemory", used + 2_000_000)
+        try:
+            filled = 0
+            with contextlib.suppress(OutOfMemoryError):
+                while filled < 10_000:  # 2 MB in 1 KB values, and more than enough
+                    await client.set(f"filler:{filled}", "x" * 1_000)
+                    filled += 1
+            ready = await api.simulate_get("/readyz")
+            write = await api.simulate_put(
+                "/rankings/weekly/members/ann", json={"score": 1}, headers=ADMIN
+            )
+            read = await api.simulate_get("/rankings/weekly")
+            metrics = (await api.simulate_get("/metrics")).text
+        finally:
+            await client.config_set("maxmemory", 0)
+            await client.flushall()
+
+    assert filled < 10_000, "Redis never refused a write"
+    assert ready.status_code == 200
+    assert ready.json["checks"]["redis"].startswith("degraded: full: "), ready.json
+    assert_problem(write, 503)
+    assert read.status_code == 200, "reads still work"
+    assert 'redis_errors_total{kind="out_of_memory"}' in metrics
+    samples = dict(line.rsplit(" ", 1) for line in metrics.splitlines() if line[:1] != "#")
+    assert float(samples["redis_memory_max_bytes"]) == used + 2_000_000
+    assert float(samples["redis_memory_used_bytes"]) >= used + 2_000_000
 
 
 async def test_metrics_count_requests_and_outcomes(api: testing.ASGIConductor) -> None:
