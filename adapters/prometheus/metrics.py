@@ -113,7 +113,7 @@ class Metrics:
         )
         self.redis_memory_used = Gauge(
             "redis_memory_used_bytes",
-            "Memory Redis uses (INFO memory used_memory), as of the last readiness probe or scrape.",
+            "Memory Redis uses (INFO memory used_memory), as of the last probe or scrape.",
             registry=self.registry,
         )
         self.redis_memory_max = Gauge(

@@ -1,7 +1,9 @@
 """Redis `HealthProbe`: one `INFO memory`, which says whether Redis answers and whether it is
-full."""
+full (a PING where INFO is refused)."""
 
 from collections.abc import Callable
+
+from redis import exceptions
 
 from adapters.redis.client import RedisConnector
 from domain.model.operations import Degraded
@@ -21,15 +23,21 @@ class RedisProbe(HealthProbe):
         self._on_memory = on_memory
 
     async def check(self) -> Degraded | None:
+        client = self._connector.client
         with self._connector.errors():
-            info = await self._connector.client.info("memory")
+            try:
+                info = await client.info("memory")
+            except exceptions.ResponseError:
+                # NOTE: INFO refused (renamed or disabled on some managed Redis; fakeredis
+                # lacks it): whether Redis answers is all that can be known.
+                await client.ping()
+                return None
         used, limit = int(info["used_memory"]), int(info.get("maxmemory", 0))
         if self._on_memory is not None:
             self._on_memory(used, limit)
         if limit and used >= limit and info.get("maxmemory_policy") == "noeviction":
             return Degraded(
-                f"full: {_mb(used)} used of maxmemory {_mb(limit)} (noeviction): writes are "
-                "refused"
+                f"full: {_mb(used)} used of maxmemory {_mb(limit)} (noeviction): writes are refused"
             )
         return None
 

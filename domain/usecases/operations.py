@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Mapping
 
-from domain.model.operations import Degraded, Readiness
+from domain.model.operations import Readiness
 from ports.errors import PortError
 from ports.health import HealthProbe
 
