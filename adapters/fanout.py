@@ -124,6 +124,10 @@ class Fanout:
     def channels(self) -> list[str]:
         return list(self._channels)
 
+    def follows(self, channel: str) -> bool:
+        """Whether some subscription of this process follows the channel."""
+        return channel in self._channels
+
     def position(self, channel: str) -> EventId | None:
         """Where a catch-up of the channel starts: the oldest position of its live
         subscriptions (one still entering reads its own history), None without any."""

@@ -4,13 +4,14 @@
 import argparse
 import logging
 import os
+import resource
 import sys
 from dataclasses import replace
 
 import uvicorn
 from sqlalchemy.exc import OperationalError
 
-from adapters.http.server import BoundedHttpToolsProtocol
+from adapters.http.server import ConnectionLimits, guarded_protocol
 from adapters.sql.database import describe_url
 from adapters.sql.migrations import HEAD, current, upgrade
 from composition import ledger
@@ -124,12 +125,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     built = build(settings)
     announce(built)
+    limits = ConnectionLimits(
+        head_timeout_seconds=settings.http_head_timeout_seconds,
+        idle_seconds=KEEP_ALIVE_SECONDS,
+        max_connections=settings.http_max_connections,
+    )
+    raise_descriptor_limit(settings.http_max_connections)
     uvicorn.run(
         built.app(),
         host=args.host,
         port=args.port,
         loop="uvloop",
-        http=BoundedHttpToolsProtocol,  # httptools, with a cap on the header block
+        # httptools, guarded: limits on heads, targets and connections (adapters/http/server.py)
+        http=guarded_protocol(limits, built.container.draining()),
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         lifespan="on",
         # NOTE: off: uvicorn would take the client address from X-Forwarded-For for any peer on
         # 127.0.0.1, so a local client could pick a new address per request and escape the
@@ -141,6 +150,30 @@ def main(argv: list[str] | None = None) -> int:
         timeout_graceful_shutdown=5,
     )
     return 0
+
+
+KEEP_ALIVE_SECONDS = 5
+"""uvicorn's default: an idle connection is closed after it (before its first request too)."""
+SPARE_DESCRIPTORS = 1024
+"""Beyond the connections: Redis and database pools, log files, the libraries' own."""
+
+
+def raise_descriptor_limit(max_connections: int) -> None:
+    """Raise the open-file soft limit to the hard limit (Linux distributions set the soft one
+    at 1,024 or so); warn when even the hard one cannot hold `max_connections`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    needed = max_connections + SPARE_DESCRIPTORS
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        print(
+            f"redis-practice: warning: the open-file limit ({soft}) is below what "
+            f"HTTP_MAX_CONNECTIONS={max_connections} needs ({needed}): raise it (ulimit -n) or "
+            "lower HTTP_MAX_CONNECTIONS",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _database(action: str, settings: Settings) -> int:

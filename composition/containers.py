@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 
 from adapters.announcer import BusAnnouncer
 from adapters.http.app import HttpOptions, UseCases, create_http_app
+from adapters.http.draining import Draining
 from adapters.http.messages.events import bus_message
 from adapters.http.messages.notices import render_page
 from adapters.inmemory.cache import InMemoryCache
@@ -366,6 +367,13 @@ class Application(containers.DeclarativeContainer):
         adapters.startables,
         background=providers.Callable(_in_app_workers, settings, ledger_worker),
     )
+    draining = providers.Singleton(Draining)
+    """Set by the server's protocol when it starts shutting down (event streams end then)."""
     http_app = providers.Singleton(
-        create_http_app, usecases, metrics=metrics, options=http_options, lifecycle=backends
+        create_http_app,
+        usecases,
+        metrics=metrics,
+        options=http_options,
+        lifecycle=backends,
+        draining=draining,
     )

@@ -58,6 +58,12 @@ class Settings:
     otp_secret: bytes | None = None
     session_ttl_seconds: int = 3600
     request_deadline_seconds: float = 2.0
+    http_head_timeout_seconds: float = 10.0
+    """The request line and header fields must arrive within this long, or the connection is
+    closed (408)."""
+    http_max_connections: int = 10_000
+    """Open connections per server process; past it, the connection idle the longest makes
+    room, or the new one gets 503 when none is idle."""
     sse_max_stream_seconds: float = 0.0
     ledger_batch_size: int = 100
     ledger_reclaim_idle_seconds: float = 30.0
@@ -118,6 +124,12 @@ class Settings:
             session_ttl_seconds=env.integer("SESSION_TTL_SECONDS", 3600, minimum=1),
             request_deadline_seconds=env.number(
                 "REQUEST_DEADLINE_SECONDS", 2.0, minimum=0.05, maximum=60.0
+            ),
+            http_head_timeout_seconds=env.number(
+                "HTTP_HEAD_TIMEOUT_SECONDS", 10.0, minimum=0.5, maximum=600.0
+            ),
+            http_max_connections=env.integer(
+                "HTTP_MAX_CONNECTIONS", 10_000, minimum=1, maximum=1_000_000
             ),
             sse_max_stream_seconds=env.number(
                 "SSE_MAX_STREAM_SECONDS", 0.0, minimum=0.0, maximum=86_400.0

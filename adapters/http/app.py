@@ -10,6 +10,7 @@ import msgspec
 
 from adapters.http.auth import Guard
 from adapters.http.decoding import decode_body, decode_query, invalid, path_errors, read_body
+from adapters.http.draining import Draining
 from adapters.http.edge import MAX_BODY_BYTES, ROUTE_KEY, ASGIApp, Edge
 from adapters.http.messages.fields import MAX_ID, Id
 from adapters.http.messages.problems import FieldError
@@ -129,8 +130,10 @@ def create_http_app(
     metrics: Metrics,
     options: HttpOptions,
     lifecycle: Lifecycle | None = None,
+    draining: Draining | None = None,
 ) -> ASGIApp:
-    """The routes of API.md on a Falcon ASGI app, wrapped in the deadline and metrics edge."""
+    """The routes of API.md on a Falcon ASGI app, wrapped in the deadline and metrics edge.
+    `draining` is set by the server when it shuts down: event streams end then."""
     # NOTE: no per-request middleware: the edge refuses what must be refused before routing,
     # and each responder names its route for the metrics.
     middleware: list[Any] = [_Lifespan(lifecycle)] if lifecycle is not None else []
@@ -139,7 +142,7 @@ def create_http_app(
     app.router_options.converters["id"] = IdConverter
     app.set_error_serializer(serialize_problem)
     app.add_error_handler(Exception, ErrorHandler().handle)
-    resources = _resources(usecases, metrics, options)
+    resources = _resources(usecases, metrics, options, draining or Draining())
     endpoints = _Endpoints(Guard(usecases.authenticate), options.max_body_bytes)
     for route in ROUTES:
         app.add_route(route_template(route), endpoints.resource(route, resources[route.resource]))
@@ -151,7 +154,9 @@ def create_http_app(
     )
 
 
-def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[type, object]:
+def _resources(
+    uc: UseCases, metrics: Metrics, options: HttpOptions, draining: Draining
+) -> Mapping[type, object]:
     openapi = msgspec.json.encode(openapi_document())
     built: list[object] = [
         NoticesResource(uc.post_notice, uc.list_notices, uc.get_notice),
@@ -176,6 +181,7 @@ def _resources(uc: UseCases, metrics: Metrics, options: HttpOptions) -> Mapping[
             uc.follow_channel,
             keepalive_seconds=options.sse_keepalive_seconds,
             max_stream_seconds=options.sse_max_stream_seconds,
+            draining=draining,
         ),
         UsageResource(uc.record_usage, uc.show_usage),
         OperationsResource(uc.check_readiness, metrics.registry, openapi),

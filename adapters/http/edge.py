@@ -25,6 +25,7 @@ ROUTE_KEY: Final = "redis_practice.route"
 """Where a responder leaves its route template, for the metrics: labelled by template
 (`/notices/{notice_id}`), never by raw path, so a client cannot create a series per URL."""
 RESOURCES_KEY: Final = "redis_practice.resources"
+RECEIVE_KEY: Final = "redis_practice.receive"
 MAX_HEADER_FIELDS: Final = 100
 MAX_HEADER_BYTES: Final = 16 * 1024
 MAX_BODY_BYTES: Final = 64 * 1024
@@ -39,6 +40,14 @@ def request_scope(scope: Scope) -> AsyncExitStack:
     if resources is None:
         resources = scope[RESOURCES_KEY] = AsyncExitStack()
     return resources
+
+
+async def client_gone(scope: Scope) -> None:
+    """Returns when the client of this request has disconnected (for a response that lasts: an
+    event stream must not wait for its next send to notice, holding its subscription)."""
+    receive: Receive = scope[RECEIVE_KEY]
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +213,7 @@ class Edge:
             await send(message)
 
         deadlines.watch(task)
+        scope[RECEIVE_KEY] = receive
         try:
             await self.wrapped(scope, receive, send_watched)
         except asyncio.CancelledError:

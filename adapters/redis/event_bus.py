@@ -31,6 +31,8 @@ LIVENESS_SECONDS: Final = 2.0
 the connection is taken for dead (a frozen master answers nothing, and closes nothing)."""
 PUBLISH_MEMORY_MS: Final = 60_000
 """How long a publish remembers it happened: a re-sent call within it publishes nothing."""
+UNSUBSCRIBE_BATCH: Final = 1000
+"""Channels one UNSUBSCRIBE names at most."""
 FIRST_SEQUENCES: Final = 2**31
 """The first event of a history gets a sequence number drawn below this (see
 `event_publish.lua`): ids stay within the API's 15 digits per part."""
@@ -68,6 +70,8 @@ class RedisEventBus(EventBus):
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._catching_up: dict[str, list[ChannelEvent]] = {}
         self._catch_ups: set[asyncio.Task[None]] = set()
+        self._leaving: set[str] = set()
+        self._leaver: asyncio.Task[None] | None = None
 
     @property
     def subscribers(self) -> int:
@@ -112,7 +116,8 @@ class RedisEventBus(EventBus):
 
     async def close(self) -> None:
         self._fanout.close()
-        tasks = [*self._catch_ups, *([self._reader] if self._reader else [])]
+        running = [self._reader, self._leaver]
+        tasks = [*self._catch_ups, *(task for task in running if task is not None)]
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -172,15 +177,34 @@ class RedisEventBus(EventBus):
             raise BackendTimeout(f"redis did not confirm the subscription to {channel!r}") from None
 
     async def _unsubscribe(self, channel: str) -> None:
+        """Leave the channel, together with every channel left meanwhile: one UNSUBSCRIBE per
+        batch (6,000 streams closing at once, one by one, held Redis subscriptions for ~30 s,
+        each waiting its turn for the connection)."""
         self._confirmations.pop(channel, None)
         if self._pubsub is None:
             return
-        try:
+        self._leaving.add(channel)
+        if self._leaver is None or self._leaver.done():
+            self._leaver = asyncio.create_task(self._leave(), name="redis-event-bus-leave")
+
+    async def leave_now(self) -> None:
+        """Send the pending batch of channels left now (for tests; not part of the port)."""
+        await self._leave()
+
+    async def _leave(self) -> None:
+        assert self._pubsub is not None
+        while self._leaving:
             async with self._pubsub_lock:
-                with self._connector.errors():
-                    await self._pubsub.unsubscribe(keys.channel(channel))
-        except Exception as error:  # the reader reconnects and re-subscribes without it
-            log.info("could not unsubscribe from %r: %s", channel, error)
+                # NOTE: under the lock, as subscribing is: a channel followed again since it
+                # was left stays subscribed.
+                left = [keys.channel(c) for c in self._leaving if not self._fanout.follows(c)]
+                self._leaving.clear()
+                try:
+                    for start in range(0, len(left), UNSUBSCRIBE_BATCH):
+                        with self._connector.errors():
+                            await self._pubsub.unsubscribe(*left[start : start + UNSUBSCRIBE_BATCH])
+                except Exception as error:  # the reader reconnects and re-subscribes without them
+                    log.info("could not unsubscribe from %d channels: %s", len(left), error)
 
     async def _read(self) -> None:
         # NOTE: redis-py's PubSub is not safe for concurrent use (two tasks reconnecting one

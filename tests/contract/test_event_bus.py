@@ -1,8 +1,13 @@
 """`EventBus` contract: delivery after subscribing, order, ids, replay from the history, gaps,
 laggards, close."""
 
+import asyncio
+import contextlib
+
 import pytest
 
+from adapters.redis import keys
+from adapters.redis.event_bus import RedisEventBus
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from ports.errors import SubscriptionClosed
 from ports.event_bus import HISTORY_SIZE, Subscription
@@ -139,6 +144,53 @@ async def test_an_id_from_before_the_history_was_lost_is_a_gap(backend: Backend)
 
     assert first == HistoryGap(after_the_loss), "e2 and e3 are gone: say so"
     assert messages(then) == [message(5)]
+
+
+async def test_closing_1000_subscriptions_at_once_leaves_no_channel_subscribed(
+    backend: Backend,
+) -> None:
+    """Subscriptions to 1,000 distinct channels end together: their Redis subscriptions are
+    released (in batches: one UNSUBSCRIBE for many channels)."""
+    if not isinstance(backend, RedisBackend):
+        pytest.skip("no server-side subscriptions in this process")
+    bus = backend.bus()
+    channels = [f"c{n}" for n in range(1_000)]
+    async with contextlib.AsyncExitStack() as subscriptions:
+        for start in range(0, len(channels), 500):
+            await asyncio.gather(
+                *(
+                    subscriptions.enter_async_context(bus.subscribe(channel))
+                    for channel in channels[start : start + 500]
+                )
+            )
+        assert await subscribed(backend) == 1_000
+
+    async with asyncio.timeout(2):
+        while await subscribed(backend):  # noqa: ASYNC110 - the server's state: no event
+            await asyncio.sleep(0.05)
+
+
+async def test_a_channel_left_and_followed_again_before_the_batch_goes_out_still_delivers(
+    backend: Backend,
+) -> None:
+    """Channels left are unsubscribed in the background, in batches. While a batch is out, a
+    channel can be left and followed again: the next batch then names a channel Redis has
+    just been told to SUBSCRIBE to again, and must not unsubscribe it. That state is set up
+    here directly (the interleaving needs a batch in flight at the right moment)."""
+    if not isinstance(backend, RedisBackend):
+        pytest.skip("no server-side subscriptions in this process")
+    bus = backend.bus()
+    assert isinstance(bus, RedisEventBus)
+    async with bus.subscribe("again") as subscription:
+        bus._leaving.add("again")  # left while a batch was out, and followed again since
+        await bus.leave_now()
+        await backend.bus().publish(message(1, "again"))
+
+        assert messages(await receive(subscription, 1)) == [message(1, "again")]
+
+
+async def subscribed(backend: RedisBackend) -> int:
+    return len(await backend.client.pubsub_channels(keys.channel("*")))
 
 
 async def test_events_no_longer_kept_are_a_gap_then_only_newer_ones(backend: Backend) -> None:

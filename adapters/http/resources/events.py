@@ -1,13 +1,16 @@
 """`/events`: publish on a channel, follow a channel as Server-Sent Events (Level 4)."""
 
 import asyncio
+import contextlib
 import math
 from collections.abc import AsyncIterator
+from typing import Any
 
 import falcon.asgi
 import msgspec
 
-from adapters.http.edge import request_scope
+from adapters.http.draining import Draining
+from adapters.http.edge import client_gone, request_scope
 from adapters.http.messages.events import (
     EventMessage,
     Published,
@@ -15,7 +18,7 @@ from adapters.http.messages.events import (
     StreamHeaders,
     StreamQuery,
 )
-from domain.model.events import BusMessage, EventId, HistoryGap
+from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from domain.usecases.events import FollowChannel, PublishEvent
 from ports.errors import PortError
 from ports.event_bus import Subscription
@@ -39,11 +42,13 @@ class EventsResource:
         *,
         keepalive_seconds: float,
         max_stream_seconds: float,
+        draining: Draining | None = None,
     ) -> None:
         self._publish = publish
         self._follow = follow
         self._keepalive_seconds = keepalive_seconds
         self._max_stream_seconds = max_stream_seconds
+        self._draining = draining or Draining()
         self._encode = msgspec.json.Encoder().encode
 
     async def publish(
@@ -80,35 +85,74 @@ class EventsResource:
         resp.content_type = "text/event-stream"
         resp.set_header("Cache-Control", "no-store")
         resp.set_header("X-Accel-Buffering", "no")  # let reverse proxies pass events through
-        resp.sse = self._events(query.channel, subscription)
+        resp.sse = self._events(query.channel, subscription, req.scope)
 
     async def _events(
-        self, channel: str, subscription: Subscription
+        self, channel: str, subscription: Subscription, scope: dict[str, Any]
     ) -> AsyncIterator[falcon.asgi.SSEvent]:
         yield falcon.asgi.SSEvent(retry=RETRY_MS, comment=f"subscribed to {channel}")
         clock = asyncio.get_running_loop().time
         ends_at = clock() + self._max_stream_seconds if self._max_stream_seconds else math.inf
-        while (left := ends_at - clock()) > 0:
-            try:
-                message = await subscription.receive(min(self._keepalive_seconds, left))
-            except PortError:
-                return  # the bus is closing or gone: end the stream; EventSource will reconnect
-            if message is None:
-                # NOTE: also how a client that went away is noticed: Falcon checks after a send.
-                yield falcon.asgi.SSEvent(comment="keep-alive")
-            elif isinstance(message, HistoryGap):
-                # The client starts over from the newest event kept (0-0: from the first).
-                yield falcon.asgi.SSEvent(
-                    event="reset",
-                    data=self._encode(Reset("gap")),
-                    event_id=str(message.latest or EventId.ORIGIN),
-                )
-            else:
-                yield falcon.asgi.SSEvent(
-                    event=message.message.type,
-                    data=self._encode(message.message.payload),
-                    event_id=str(message.id),
-                )
+        stop = asyncio.ensure_future(self._stopped(scope))
+        try:
+            while (left := ends_at - clock()) > 0:
+                try:
+                    message = await _next(subscription, min(self._keepalive_seconds, left), stop)
+                except (PortError, _Stopped):
+                    # The bus is closing or gone, the server is shutting down, or the client
+                    # left: end the stream now (EventSource reconnects, to another instance if
+                    # this one is going), and with it the subscription.
+                    return
+                if message is None:
+                    yield falcon.asgi.SSEvent(comment="keep-alive")
+                elif isinstance(message, HistoryGap):
+                    # The client starts over from the newest event kept (0-0: from the first).
+                    yield falcon.asgi.SSEvent(
+                        event="reset",
+                        data=self._encode(Reset("gap")),
+                        event_id=str(message.latest or EventId.ORIGIN),
+                    )
+                else:
+                    yield falcon.asgi.SSEvent(
+                        event=message.message.type,
+                        data=self._encode(message.message.payload),
+                        event_id=str(message.id),
+                    )
+        finally:
+            stop.cancel()
+
+    async def _stopped(self, scope: dict[str, Any]) -> None:
+        """Returns when the server starts shutting down or the client goes away."""
+        waits = {
+            asyncio.ensure_future(self._draining.wait()),
+            asyncio.ensure_future(client_gone(scope)),
+        }
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+
+
+async def _next(
+    subscription: Subscription, timeout_seconds: float, stop: "asyncio.Future[None]"
+) -> ChannelEvent | HistoryGap | None:
+    """The subscription's next delivery, or `_Stopped` as soon as `stop` is done."""
+    if stop.done():
+        raise _Stopped
+    receiving = asyncio.ensure_future(subscription.receive(timeout_seconds))
+    waits: set[asyncio.Future[Any]] = {receiving, stop}
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    if receiving.done():
+        return receiving.result()
+    receiving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await receiving
+    raise _Stopped
+
+
+class _Stopped(Exception):
+    """The server started shutting down, or the client left, while a stream waited."""
 
 
 def _after(last_event_id: str) -> EventId | None:

@@ -3,15 +3,19 @@ dropped at every stage leave no subscriber and no file descriptor behind (real s
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 
 import pytest
-import uvicorn
+from redis.asyncio import Redis
 
-from adapters.http.server import BoundedHttpToolsProtocol
+from adapters.http.server import ConnectionLimits, guarded_protocol
+from adapters.redis import keys
 from composition.root import Assembly
-from tests.support.redis_server import free_port
+from composition.settings import Settings
+from tests.support.served import serving
 from tests.support.waiting import settled
+from tests.unit.http.conftest import Rebuild, redis_url
 
 STREAMS = 500
 AT_ONCE = 50
@@ -25,26 +29,8 @@ def open_descriptors() -> int:
 async def served(assembly: Assembly) -> AsyncIterator[int]:
     """The assembled app on a real uvicorn server in this process (so the test sees both its
     bus and its file descriptors); yields the port."""
-    port = free_port()
-    config = uvicorn.Config(
-        assembly.app(),
-        host="127.0.0.1",
-        port=port,
-        http=BoundedHttpToolsProtocol,
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    async with asyncio.timeout(10):
-        while not server.started:  # noqa: ASYNC110 - uvicorn sets a flag, not an event
-            await asyncio.sleep(0.01)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        await serving
+    async with serving(assembly.app(), http=guarded_protocol(ConnectionLimits())) as server:
+        yield server.config.port
 
 
 async def stream(port: int, stage: str) -> None:
@@ -77,3 +63,43 @@ async def test_dropped_streams_leave_no_subscriber_and_no_descriptor(
 
     assert await settled(lambda: bus.subscribers == 0)
     assert await settled(lambda: open_descriptors() <= baseline), (open_descriptors(), baseline)
+
+
+CLOSING = int(os.environ.get("CLOSING_STREAMS", "1000"))
+"""Streams on distinct channels closed at once (the hostile sweep closed 6,000)."""
+
+
+async def test_streams_closed_at_once_release_their_subscriptions_within_2_s(
+    rebuild: Rebuild, profile_settings: Settings
+) -> None:
+    """Keep-alives every 30 s: each stream must notice its client left when it leaves, not at
+    its next send (the sweep saw subscriptions linger for ~30 s), and the Redis bus must
+    release the channels in batches."""
+    built = rebuild(sse_keepalive_seconds=30)
+    bus = built.adapters.bus()
+    url = await asyncio.to_thread(redis_url, profile_settings)
+    async with serving(built.app(), http=guarded_protocol(ConnectionLimits())) as server:
+        clients = []
+        for start in range(0, CLOSING, AT_ONCE):
+            clients += await asyncio.gather(
+                *(follow(server.config.port, f"c{n}") for n in range(start, start + AT_ONCE))
+            )
+        assert bus.subscribers == CLOSING
+        for writer in clients:
+            writer.close()
+        closed_at = time.monotonic()
+
+        assert await settled(lambda: bus.subscribers == 0, seconds=2)
+        if url is not None:
+            async with Redis.from_url(url) as client:
+                async with asyncio.timeout(max(0.1, closed_at + 2 - time.monotonic())):
+                    while await client.pubsub_channels(keys.channel("*")):  # noqa: ASYNC110
+                        await asyncio.sleep(0.05)
+        print(f"{CLOSING} streams released in {time.monotonic() - closed_at:.2f} s")
+
+
+async def follow(port: int, channel: str) -> asyncio.StreamWriter:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET /events/stream?channel={channel} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await reader.readuntil(f": subscribed to {channel}\n".encode())
+    return writer
