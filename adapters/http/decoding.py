@@ -10,11 +10,12 @@ import json
 import re
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import falcon.asgi
 import msgspec
 
+from adapters.http.declared import base, beyond_stated_bounds, meta
 from adapters.http.messages.fields import TEXT, WHITESPACE
 from adapters.http.messages.problems import FieldError
 from adapters.http.problems import HttpProblem
@@ -57,13 +58,14 @@ def decode_body(raw: bytes, kind: type[S]) -> S:
         raise _malformed(error) from None
     else:
         _refuse_duplicate_members(raw)
-    too_deep = [
+    refused = [
         FieldError(name, f"must nest at most {MAX_DEPTH} levels")
         for name in kind.__struct_fields__
         if _too_deep(getattr(value, name))
     ]
-    if too_deep:
-        raise _invalid(too_deep)
+    refused += beyond_stated_bounds(value, raw)
+    if refused:
+        raise _invalid(refused)
     return value
 
 
@@ -113,7 +115,7 @@ def _query_value(raw: str | list[str], declared: Any) -> tuple[object, str | Non
     """The value of a query parameter, or why it cannot be one."""
     if isinstance(raw, list):
         return raw, "must be given once"
-    if _base(declared) is int:
+    if base(declared) is int:
         if _DECIMAL.fullmatch(raw) is None:
             return raw, "must be an integer"
         return int(raw), None
@@ -183,7 +185,7 @@ def _checked(kind: type[S], document: object) -> S:
                 errors.append(FieldError(field.encode_name, "is required"))
             continue
         value = document[field.encode_name]
-        if _base(field.type) is int and isinstance(value, float) and value.is_integer():
+        if base(field.type) is int and isinstance(value, float) and value.is_integer():
             value = int(value)
         message = _refusal(field.type, value)
         if message is not None:
@@ -233,12 +235,12 @@ _EXPECTED = re.compile(r"Expected `(\w+)`(?:, got `\w+`|( of length)? ([<>]=) (\
 def _in_words(message: str, declared: Any, value: object) -> str:
     """msgspec's message ("Expected `str` of length >= 1") as the API words it."""
     if "matching regex" in message:
-        if _meta(declared).pattern == TEXT and isinstance(value, str):
+        if meta(declared).pattern == TEXT and isinstance(value, str):
             blank = not value.strip(WHITESPACE)
             return "must not be blank" if blank else "must not contain NUL characters"
         return f"must be {_description(declared)}"
     if message.startswith("Invalid enum value"):
-        choices = typing.get_args(_base(declared)) if declared is not None else ()
+        choices = typing.get_args(base(declared)) if declared is not None else ()
         return "must be one of: " + ", ".join(map(str, choices))
     if message == "Number out of range":
         return "is out of range"
@@ -271,19 +273,8 @@ def _too_deep(value: object) -> bool:
     return False
 
 
-def _base(declared: Any) -> Any:
-    return typing.get_args(declared)[0] if typing.get_origin(declared) is Annotated else declared
-
-
-def _meta(declared: Any) -> msgspec.Meta:
-    for meta in typing.get_args(declared)[1:]:
-        if isinstance(meta, msgspec.Meta):
-            return meta
-    return msgspec.Meta()
-
-
 def _description(declared: Any) -> str:
-    return _meta(declared).description or "well-formed"
+    return meta(declared).description or "well-formed"
 
 
 def _malformed(error: Exception) -> HttpProblem:

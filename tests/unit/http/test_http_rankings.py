@@ -141,3 +141,45 @@ async def test_a_delta_that_would_overflow_the_score_is_422(api: testing.ASGICon
     assert error_fields(result) == ["delta"]
     standing = await api.simulate_get("/rankings/weekly/members/ann")
     assert standing.json["score"] == 1.5e308
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "-1.79769313486231575e308",  # the Schemathesis case: rounds to the minimum
+        "-1.7976931348623158e308",
+        "1.79769313486231570000000001e308",
+        "-179769313486231570814527423731704356798070567525844996598917476803157260780028538"
+        "760589558632766878171540458953514382464234321326889464182768467546703537516986049910"
+        "576551282076245490090389328944075868508455133942304583236903222948165808559332123348"
+        "274797826204144723168738177180919299881250404026184124858368",  # the double, exactly
+    ],
+)
+async def test_a_number_beyond_the_stated_bounds_is_422_even_if_it_rounds_into_range(
+    api: testing.ASGIConductor, number: str
+) -> None:
+    raw = ('{"score": ' + number + "}").encode()
+
+    result = await api.simulate_put(
+        "/rankings/weekly/members/ann",
+        body=raw,
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+
+    assert error_fields(result) == ["score"]
+    assert (await api.simulate_get("/rankings/weekly/members/ann")).status_code == 404
+
+
+@pytest.mark.parametrize("number", ["-1.7976931348623157e308", "1.7976931348623157E+308"])
+async def test_the_stated_bounds_themselves_are_accepted(
+    api: testing.ASGIConductor, number: str
+) -> None:
+    raw = ('{"score": ' + number + "}").encode()
+
+    result = await api.simulate_put(
+        "/rankings/weekly/members/ann",
+        body=raw,
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
+
+    assert result.status_code == 200, result.text
