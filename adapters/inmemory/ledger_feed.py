@@ -38,10 +38,14 @@ class InMemoryLedgerFeed(LedgerFeed):
     def append(self, coupon: IssuedCoupon) -> None:
         self.append_fields(coupon.event_id, entry_fields(coupon))
 
-    def append_fields(self, event_id: int, fields: Mapping[str, str]) -> None:
-        """Any fields at all (tests write poison entries with it)."""
+    def append_fields(
+        self, event_id: int, fields: Mapping[str, str], *, age_seconds: float = 0.0
+    ) -> None:
+        """Any fields at all, appended `age_seconds` ago (tests write poison entries, and
+        entries a worker has kept waiting)."""
         entry_id = f"{next(self._ids)}"
-        self._entries[entry_id] = _Entry(event_id, dict(fields), self._clock.timestamp())
+        appended_at = self._clock.timestamp() - age_seconds
+        self._entries[entry_id] = _Entry(event_id, dict(fields), appended_at)
         self._arrived.set()
 
     async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:

@@ -53,8 +53,11 @@ class Backend(Protocol):
         """Let `seconds` pass for every TTL, lease and window of the backend."""
         ...
 
-    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
-        """Append any fields to an event's ledger feed, as a buggy or hostile writer could."""
+    async def append_to_feed(
+        self, event_id: int, fields: dict[str, str], *, age_seconds: float = 0.0
+    ) -> None:
+        """Append any fields to an event's ledger feed, as a buggy or hostile writer could,
+        as if `age_seconds` ago (into an empty feed)."""
         ...
 
     async def dead_letters(self, event_id: int) -> list[str]:
@@ -122,8 +125,10 @@ class InMemoryBackend(Backend):
     async def advance(self, seconds: float) -> None:
         self.clock.advance(seconds)
 
-    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
-        self._feed.append_fields(event_id, fields)
+    async def append_to_feed(
+        self, event_id: int, fields: dict[str, str], *, age_seconds: float = 0.0
+    ) -> None:
+        self._feed.append_fields(event_id, fields, age_seconds=age_seconds)
 
     async def dead_letters(self, event_id: int) -> list[str]:
         return [why for entry, why in self._feed.dead_letters if entry.event_id == event_id]

@@ -121,8 +121,14 @@ class RedisBackend(Backend):
     async def advance(self, seconds: float) -> None:
         await shift_ttls(self.client, seconds)
 
-    async def append_to_feed(self, event_id: int, fields: dict[str, str]) -> None:
-        await self.client.xadd(keys.coupon_ledger(event_id), dict(fields))  # type: ignore[arg-type]
+    async def append_to_feed(
+        self, event_id: int, fields: dict[str, str], *, age_seconds: float = 0.0
+    ) -> None:
+        entry_id = "*"
+        if age_seconds:  # an entry id is the time it was added, in ms: backdate it
+            seconds, micros = await self.client.time()
+            entry_id = f"{seconds * 1000 + micros // 1000 - int(age_seconds * 1000)}-0"
+        await self.client.xadd(keys.coupon_ledger(event_id), dict(fields), id=entry_id)  # type: ignore[arg-type]
 
     async def dead_letters(self, event_id: int) -> list[str]:
         return [entry["reason"] for entry in await self.ledger_feed().dead_letters(event_id)]

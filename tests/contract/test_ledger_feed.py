@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from adapters.ledger_entries import entry_fields
 from domain.model.coupons import IssuedCoupon
 from domain.model.identity import UserId
 from tests.contract.backends import Backend
@@ -125,12 +126,24 @@ async def test_acknowledged_entries_are_done_and_the_backlog_empties(backend: Ba
     await feed.acknowledge(taken)  # idempotent
 
     assert (before.pending, before.unread) == (0, 6)
-    assert before.lag_seconds >= 0
     after = await feed.backlog()
     assert after.empty
     assert after.lag_seconds == 0
     assert (await feed.in_flight(event.id), await feed.in_flight(other.id)) == (0, 0)
     assert list(await feed.reclaim("b", idle_seconds=0, count=100)) == []
+
+
+async def test_the_lag_is_the_age_of_the_oldest_entry_not_acknowledged(backend: Backend) -> None:
+    event = await open_event(backend.coupons(), quantity=10)
+    coupon = IssuedCoupon(event_id=event.id, coupon_id=1, user_id=UserId("u1"), claimed_at=START)
+    await backend.append_to_feed(event.id, entry_fields(coupon), age_seconds=30)
+    feed = backend.ledger_feed()
+
+    waiting = await feed.backlog()
+    await feed.acknowledge(await feed.read("a", count=10, block_seconds=0))
+
+    assert 30 <= waiting.lag_seconds < 40, waiting
+    assert (await feed.backlog()).lag_seconds == 0
 
 
 async def test_a_poison_entry_is_reported_parked_and_never_blocks_the_next(

@@ -11,6 +11,7 @@ import pytest
 from domain.model.events import BusMessage, ChannelEvent
 from domain.model.identity import UserId
 from domain.model.otp import CodeVerified, IssueAccepted, OtpPolicy
+from domain.model.usage import UsageRecord, UsageStats
 from tests.contract.backends import Backend
 from tests.contract.redis_backends import Disconnectable, Restartable
 
@@ -41,7 +42,11 @@ async def test_should_retry_connection_on_disconnect_error(backend: Backend) -> 
 
     async with asyncio.timeout(DEADLINE_SECONDS):
         assert await tokens.session_user("s" * 64) == "alice"
-        assert await backend.usage().stats("nobody") is not None
+        record = UsageRecord(source="after-the-kill", seq=1)
+        await backend.usage().append(record, ingestion_id="k1", retention_seconds=60)
+        stats = await backend.usage().stats("after-the-kill")
+
+    assert stats == UsageStats(source="after-the-kill", count=1, distinct_seq=1)
 
 
 async def test_calls_succeed_within_the_deadline_after_a_server_restart(backend: Backend) -> None:

@@ -24,8 +24,9 @@ from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
 
 DEADLINE_SECONDS = 2.0
 RECOVERY_BOUND_SECONDS = 10.0
-"""From the kill to the first acknowledged write: a failover takes about 2-3 s here
-(down-after 1000 ms); the bound leaves room for a loaded CI machine."""
+"""How long the tests wait for writes and events after a kill before calling it a hang (a
+failover takes about 2-3 s here, down-after 1000 ms). A guard against hanging, not a
+measurement: how long a failover takes is measured and reported by the chaos runs."""
 
 
 @pytest.fixture
@@ -108,8 +109,8 @@ async def test_every_acknowledged_write_survives_a_killed_master(
     lost = sorted(set(acknowledged) - stored)
 
     assert lost == [], f"{len(lost)} acknowledged writes lost: {lost[:10]}"
-    assert recovered_after < RECOVERY_BOUND_SECONDS, recovered_after
-    # Reported, not bounded: how many 503s a failover costs depends on the machine.
+    # Reported, not bounded: how long a failover takes and how many 503s it costs depend on
+    # the machine (the chaos runs measure them). Writes came back: the wait above says so.
     print(f"failover: writes back after {recovered_after:.2f} s, {refused} refused meanwhile")
 
 
