@@ -111,7 +111,11 @@ class RedisCouponLedger(CouponLedger):
         return Stock(issued=int(issued), next_number=int(number))
 
     async def holder_coupon(self, event_id: int, user_id: UserId) -> AlreadyHeld | None:
+        # NOTE: one command for the herd, who hold nothing; the holder's details (a rarer
+        # case) in a second round trip, in one transaction with the number again.
         with self._connector.errors():
+            if await self._redis.zscore(keys.coupon_claims(event_id), user_id) is None:
+                return None
             async with self._redis.pipeline(transaction=True) as transaction:
                 transaction.zscore(keys.coupon_claims(event_id), user_id)
                 transaction.hget(keys.coupon_claimed_at(event_id), user_id)
