@@ -25,11 +25,15 @@ from pathlib import Path
 
 import load
 import load_report
+import stack
+from common import ROOT, checkout, speaker
+
+say = speaker("claim-rate")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=load.checkout, action="append", required=True)
+    parser.add_argument("--build", type=checkout, action="append", required=True)
     parser.add_argument("--strategy", action="append", choices=["atomic", "lock", "naive"])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--users", type=int, default=5000)
@@ -39,13 +43,13 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     strategies = args.strategy or ["atomic", "lock"]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    report = load.ROOT / "reports" / f"{stamp}-claim-rate"
+    report = ROOT / "reports" / f"{stamp}-claim-rate"
     report.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="claim-rate-"))
     rates: dict[tuple[str, str], list[float]] = {}
     herd = {"USERS": str(args.users), "VUS": str(args.vus), "QUANTITY": str(args.quantity)}
     try:
-        with load.servers(work) as servers:
+        with stack.servers(work) as servers:
             # Every herd logs the same users in again: more than 3 codes per user per window.
             bases = {
                 name: servers.app(name, path, OTP_ISSUE_LIMIT="100000") for name, path in args.build
@@ -64,12 +68,12 @@ def main() -> int:
                         load.k6(run, report, {"ADMIN_TOKEN": servers.admin_token})
                         rate = load_report.claims_per_second(run)
                         rates.setdefault((name, strategy), []).append(rate)
-                        load.say(
+                        say(
                             f"round {round_ + 1}/{args.rounds} {strategy} {name}: "
                             f"{rate:.0f} claims/s, k6 exit {run.status}"
                         )
     except KeyboardInterrupt:
-        load.say("interrupted: everything started was stopped")
+        say("interrupted: everything started was stopped")
         return 130
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -29,7 +29,10 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-import load
+import stack
+from common import ROOT, checkout, speaker
+
+say = speaker("connection-flood")
 
 HEAD_DEADLINE_SECONDS = 10.0
 PROBE_LIMIT_MS = 100.0
@@ -95,7 +98,7 @@ async def flood(port: int, options: argparse.Namespace) -> bool:
         await asyncio.gather(
             *(idle_socket(port, held) for _ in range(min(500, options.idle - start)))
         )
-    load.say(f"{len(held)} idle sockets open, {options.slow} slow ones trickling")
+    say(f"{len(held)} idle sockets open, {options.slow} slow ones trickling")
     latencies: list[float] = []
     failures = 0
     ends_at = time.monotonic() + options.seconds
@@ -141,15 +144,15 @@ def main() -> int:
     parser.add_argument("--slow", type=int, default=200)
     parser.add_argument("--idle", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--build", type=load.checkout, action="append")
+    parser.add_argument("--build", type=checkout, action="append")
     options = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this client's sockets too
     passed = True
-    for name, directory in options.build or [("this", load.ROOT)]:
+    for name, directory in options.build or [("this", ROOT)]:
         work = Path(tempfile.mkdtemp(prefix="connection-flood-"))
-        with ExitStack() as stack:
-            servers = load.Servers("", "", "flood-admin-token-0123456789", work, stack)
+        with ExitStack() as cleanup:
+            servers = stack.Servers("", "", "flood-admin-token-0123456789", work, cleanup)
             base = servers.app(name, directory, APP_PROFILE="memory")
             port = int(base.rsplit(":", 1)[1])
             print(f"{name}: {options.slow} slow + {options.idle} idle sockets, {base}")

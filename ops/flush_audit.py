@@ -35,9 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import load
 import psycopg
+import stack
+from common import ROOT, checkout, speaker
 from redis import Redis
+
+say = speaker("flush-audit")
 
 FLUSH_WITHIN_SECONDS = 0.6
 IN_FLIGHT = 400
@@ -115,7 +118,7 @@ def waiting(bases: list[str]) -> float:
 
 
 async def herd_with_flush(
-    servers: load.Servers, bases: list[str], event_id: int, users: list[str], flush_after: float
+    servers: stack.Servers, bases: list[str], event_id: int, users: list[str], flush_after: float
 ) -> list[tuple[str, int, dict[str, Any]]]:
     """Log `users` in, then let them claim at once while Redis is flushed `flush_after` s in."""
     redis = Redis.from_url(servers.redis_url)
@@ -140,7 +143,7 @@ async def claims_of(
 
 
 def one_run(
-    servers: load.Servers,
+    servers: stack.Servers,
     build: Path,
     bases: list[str],
     strategy: str,
@@ -187,7 +190,7 @@ def one_run(
     tally.named_in_sql = len(promised & archived)
     tally.numbers_twice = sum(count - 1 for count in holders.values() if count > 1)
     tally.over_issued = max(0, len({user for user, _ in promised}) - options.quantity)
-    load.say(
+    say(
         f"{strategy} run {run + 1}: flush {flush_after * 1000:.0f} ms in; "
         f"{tally.granted} 201s, {tally.named} named ({tally.named_in_sql} in SQL), numbers "
         f"twice {tally.numbers_twice}, over-issued {tally.over_issued}; reconcile --fix exit "
@@ -198,7 +201,7 @@ def one_run(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build", type=load.checkout, action="append")
+    parser.add_argument("--build", type=checkout, action="append")
     parser.add_argument("--strategy", action="append", choices=["atomic", "lock"])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--users", type=int, default=2000)
@@ -206,13 +209,13 @@ def main() -> int:
     parser.add_argument("--later", type=int, default=300)
     options = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    builds = options.build or [("this", load.ROOT)]
+    builds = options.build or [("this", ROOT)]
     strategies = options.strategy or ["atomic", "lock"]
     tallies: dict[tuple[str, str], Tally] = {}
     for name, path in builds:
         work = Path(tempfile.mkdtemp(prefix="flush-audit-"))
         try:
-            with load.servers(work) as servers:
+            with stack.servers(work) as servers:
                 limits = {"OTP_EXPOSE_CODE": "true", "OTP_CLIENT_ISSUE_LIMIT": "0"}
                 bases = [servers.app(f"{name}-{n}", path, **limits) for n in (1, 2)]
                 for strategy in strategies:
@@ -220,7 +223,7 @@ def main() -> int:
                     for run in range(options.runs):
                         _add(total, one_run(servers, path, bases, strategy, run, options))
         except KeyboardInterrupt:
-            load.say("interrupted: everything started was stopped")
+            say("interrupted: everything started was stopped")
             return 130
         finally:
             shutil.rmtree(work, ignore_errors=True)

@@ -20,7 +20,6 @@ Traffic goes to 127.0.0.1 only; the run is bounded by the durations above.
 
 import argparse
 import csv
-import json
 import os
 import subprocess
 import sys
@@ -30,18 +29,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
-import load
 import psycopg
+import stack
+from common import ROOT, call_json, login, speaker
 
-ROOT = Path(__file__).resolve().parents[1]
 CAUGHT_UP_LAG = 0.5
-
-
-def say(message: str) -> None:
-    print(f"ledger-outage: {message}", flush=True)
+say = speaker("ledger-outage")
 
 
 @dataclass
@@ -53,29 +47,6 @@ class Sample:
     pending: float
     unread: float
     written: float
-
-
-def request(
-    method: str, url: str, body: object = None, token: str = ""
-) -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    data = json.dumps(body).encode() if body is not None else None
-    call = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(call, timeout=10) as response:  # noqa: S310 - loopback
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        document = json.loads(error.read() or b"{}")
-        error.close()
-        return error.code, document
-
-
-def login(base: str, user: str) -> str:
-    _, issued = request("POST", f"{base}/otp", {"user_id": user})
-    _, session = request("POST", f"{base}/otp/verify", {"user_id": user, "code": issued["code"]})
-    return str(session["token"])
 
 
 def metric(text: str, name: str) -> float:
@@ -116,7 +87,7 @@ class Claimers:
             if session is None:
                 return
             _, token = session
-            status, document = request(
+            status, document = call_json(
                 "POST", f"{self._base}/coupon-events/{self._event_id}/claims", token=token
             )
             with self._lock:
@@ -132,7 +103,7 @@ class Claimers:
         """Claim again for every claimer answered 503; the statuses of the retries."""
         statuses: dict[int, int] = {}
         for user, token in self.unavailable:
-            status, document = request(
+            status, document = call_json(
                 "POST", f"{self._base}/coupon-events/{self._event_id}/claims", token=token
             )
             statuses[status] = statuses.get(status, 0) + 1
@@ -153,7 +124,7 @@ def main() -> int:
     report.mkdir(parents=True)
     total_seconds = options.before + options.outage + options.after
     users = int(options.rate * total_seconds * 1.2) + 10
-    with load.servers(report) as servers:
+    with stack.servers(report) as servers:
         base = servers.app("app")
         event = servers.post(base, "/coupon-events", {"name": "outage", "quantity": users})
         say(f"event {event['id']}: logging {users} users in")
@@ -188,11 +159,11 @@ def main() -> int:
             thread.start()
         say(f"claiming at {options.rate:g}/s")
         sample_until(options.before)
-        load._run([str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
+        stack.run([str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
         marks["database stopped"] = time.monotonic() - origin
         say("PostgreSQL stopped; claims go on")
         sample_until(options.before + options.outage)
-        load._run([str(ROOT / "ops/postgres.sh"), "start"], pg_env)
+        stack.run([str(ROOT / "ops/postgres.sh"), "start"], pg_env)
         marks["database started"] = time.monotonic() - origin
         say("PostgreSQL started again")
         sample_until(total_seconds)
@@ -225,7 +196,7 @@ def main() -> int:
                 )
             }
         reconcile = subprocess.run(  # noqa: S603 - our own console script
-            [str(load.VENV_BIN / "redis-practice"), "coupons", "reconcile", str(event["id"])],
+            [str(stack.VENV_BIN / "redis-practice"), "coupons", "reconcile", str(event["id"])],
             env={**os.environ, "APP_PROFILE": "redis", "REDIS_URL": servers.redis_url,
                  "DATABASE_URL": servers.database_url},
             capture_output=True, text=True, check=False,

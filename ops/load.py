@@ -20,47 +20,24 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import load_report
+from common import ROOT, speaker
+from stack import VENV_BIN, Servers, servers
 
-ROOT = Path(__file__).resolve().parents[1]
 K6_DIR = ROOT / "k6"
-VENV_BIN = Path(sys.executable).parent
-
-
-def say(message: str) -> None:
-    print(f"load: {message}", flush=True)
-
-
-def checkout(raw: str) -> tuple[str, Path]:
-    """`--build NAME=DIR`: a name, and a checkout directory of this project (argparse type)."""
-    name, _, directory = raw.partition("=")
-    path = Path(directory).resolve()
-    if not name or not (path / "composition").is_dir():
-        raise argparse.ArgumentTypeError(f"not NAME=CHECKOUT_DIRECTORY: {raw!r}")
-    return name, path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+say = speaker("load")
 
 
 @dataclass
@@ -73,136 +50,6 @@ class Run:
     must_pass: bool = True
     status: int | None = None
     summary: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Servers:
-    """What a level runs against."""
-
-    redis_url: str
-    database_url: str
-    admin_token: str
-    work: Path
-    stack: ExitStack
-    instances: dict[str, str] = field(default_factory=dict)
-    """Base URL of each instance started, by name."""
-    ledger_log: Path | None = None
-    """The log of the ledger worker process, when one archives instead of the instances."""
-    ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
-
-    def app(self, name: str, build: Path = ROOT, /, **environment: str) -> str:
-        """Start an instance of the checkout `build` (this one by default); its base URL.
-        Stopped with everything else."""
-        port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(build),
-            "APP_PROFILE": "redis",
-            "REDIS_URL": self.redis_url,
-            "DATABASE_URL": self.database_url,
-            "ADMIN_TOKEN": self.admin_token,
-            "INGEST_TOKEN": self.ingest_token,
-            "OTP_SECRET": "load-run-otp-secret-0123456789",
-            "OTP_EXPOSE_CODE": "true",  # the scenarios log users in: no SMS here
-            "OTP_CLIENT_ISSUE_LIMIT": "0",  # every virtual user comes from 127.0.0.1
-            **environment,
-        }
-        log = (self.work / f"{name}.log").open("wb")
-        command = [
-            sys.executable, "-m", "composition", "serve", "--port", str(port),
-            "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        process = subprocess.Popen(  # noqa: S603 - our own entry point
-            command, env=env, cwd=build, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.stack.callback(_stop, process, log)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(400):
-            if process.poll() is not None:
-                raise SystemExit(f"load: instance {name} exited; see {self.work / name}.log")
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=2):  # noqa: S310
-                    say(f"instance {name} ready on {base} {environment or ''}")
-                    self.instances[name] = base
-                    return base
-            except OSError:
-                time.sleep(0.05)
-        raise SystemExit(f"load: instance {name} did not become ready")
-
-    def ledger_worker(self) -> Path:
-        """Start a `redis-practice ledger-worker` process (stopped with everything else); the
-        path of its log, where it prints its progress every 5 s."""
-        log_path = self.work / "ledger-worker.log"
-        log = log_path.open("wb")
-        env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": self.redis_url,
-               "DATABASE_URL": self.database_url}  # fmt: skip
-        process = subprocess.Popen(  # noqa: S603 - our own console script
-            [str(VENV_BIN / "redis-practice"), "ledger-worker"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self.stack.callback(_stop, process, log)
-        say(f"ledger worker process {process.pid} (log: {log_path})")
-        return log_path
-
-    def post(self, base: str, path: str, body: object) -> dict[str, Any]:
-        request = urllib.request.Request(  # noqa: S310 - loopback
-            f"{base}{path}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {self.admin_token}",
-            },
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            document: dict[str, Any] = json.loads(response.read())
-            return document
-
-
-def _stop(process: subprocess.Popen[bytes], log: Any) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-
-
-@contextmanager
-def servers(work: Path) -> Iterator[Servers]:
-    """A Redis and a PostgreSQL of this run's own, on free ports, data under `work`."""
-    with ExitStack() as stack:
-        redis_port, pg_port = free_port(), free_port()
-        redis_env = {**os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")}
-        _run([str(ROOT / "ops/redis.sh"), "start"], redis_env)
-        stack.callback(_run, [str(ROOT / "ops/redis.sh"), "stop"], redis_env)
-        yield Servers(
-            redis_url=f"redis://127.0.0.1:{redis_port}/0",
-            database_url=postgres(work, pg_port, stack),
-            admin_token=secrets.token_urlsafe(24),
-            work=work,
-            stack=stack,
-        )
-
-
-def postgres(work: Path, port: int, stack: ExitStack) -> str:
-    """A throwaway PostgreSQL on `port`, data under `work`, migrated, stopped with `stack`;
-    its DATABASE_URL."""
-    pg_env = {**os.environ, "PG_PORT": str(port), "PG_DIR": str(work / "postgres")}
-    database_url = _run([str(ROOT / "ops/postgres.sh"), "start"], pg_env).split("=", 1)[1]
-    stack.callback(_run, [str(ROOT / "ops/postgres.sh"), "stop"], pg_env)
-    _run(
-        [str(VENV_BIN / "redis-practice"), "db", "upgrade"],
-        {**os.environ, "APP_PROFILE": "redis", "DATABASE_URL": database_url},  # as the instances
-    )
-    return database_url
-
-
-def _run(command: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise SystemExit(f"load: {' '.join(command)} failed:\n{result.stderr}{result.stdout}")
-    return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
 
 
 def k6(run: Run, report: Path, base_env: dict[str, str]) -> None:

@@ -20,6 +20,7 @@ url="postgresql+psycopg://postgres@127.0.0.1:$port/$database"
 
 say() { echo "postgres: $*" >&2; }
 . ops/apt.sh
+. ops/server.sh
 
 bindir() {
     if command -v pg_config >/dev/null && [ -x "$(pg_config --bindir)/initdb" ]; then
@@ -74,30 +75,13 @@ start() {
     echo "DATABASE_URL=$url"
 }
 
-stop() {
-    if answers; then
-        as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
-        say "stopped 127.0.0.1:$port"
-    else
-        say "nothing answers on 127.0.0.1:$port"
-    fi
-}
+stop() { stop_with as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null; }
 
 status() {
-    if [ -n "$(bindir)" ] && answers; then
-        say "answering on 127.0.0.1:$port"
-        echo "DATABASE_URL=$url"
-    else
-        say "nothing answers on 127.0.0.1:$port"
-        return 3
-    fi
+    [ -n "$(bindir)" ] || { say "PostgreSQL is not installed"; return 3; }
+    report_status "DATABASE_URL=$url"
 }
 
-case "${1:-}" in
-    install) install ;;
-    start) start ;;
-    stop) stop ;;
-    status) status ;;
-    url) echo "DATABASE_URL=$url" ;;
-    *) echo "usage: $0 install|start|stop|status|url" >&2; exit 2 ;;
-esac
+url() { echo "DATABASE_URL=$url"; }
+
+dispatch "install start stop status url" "$@"

@@ -19,6 +19,7 @@ pidfile="$dir/redis.pid"
 
 say() { echo "redis: $*" >&2; }
 . ops/apt.sh
+. ops/server.sh
 
 install() {
     if command -v redis-server >/dev/null; then
@@ -51,29 +52,13 @@ start() {
     exit 1
 }
 
-stop() {
-    if answers; then
-        redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || true
-        say "stopped 127.0.0.1:$port"
-    else
-        say "nothing answers on 127.0.0.1:$port"
-    fi
-}
+stop() { stop_with redis-cli -h 127.0.0.1 -p "$port" shutdown; }
 
 status() {
-    if answers; then
-        version=$(redis-cli -h 127.0.0.1 -p "$port" info server | tr -d '\r' | awk -F: '$1=="redis_version"{print $2}')
-        say "answering on redis://127.0.0.1:$port/0 (Redis $version)"
-    else
-        say "nothing answers on 127.0.0.1:$port"
-        return 3
-    fi
+    local version
+    version=$(redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' \
+        | awk -F: '$1=="redis_version"{print $2}' || true)
+    report_status "REDIS_URL=redis://127.0.0.1:$port/0 (Redis ${version:-?})"
 }
 
-case "${1:-}" in
-    install) install ;;
-    start) start ;;
-    stop) stop ;;
-    status) status ;;
-    *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
-esac
+dispatch "install start stop status" "$@"

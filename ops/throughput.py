@@ -30,7 +30,6 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import load
+from common import ROOT, checkout, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTICES = 20
 
 
@@ -62,13 +60,6 @@ class Target:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pinned(cpu: int) -> list[str]:
@@ -158,9 +149,7 @@ def wrk(target: Target, path: str, seconds: int, connections: int) -> tuple[floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--build", action="append", default=[], metavar="NAME=DIR", type=load.checkout
-    )
+    parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR", type=checkout)
     parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--rounds", type=int, default=5)

@@ -4,17 +4,13 @@
 -- ARGV[1] digest  ARGV[2] attempts  ARGV[3] code TTL (ms)  ARGV[4] issue limit  ARGV[5] window (ms)
 -- Returns {1} when stored, {0, ms until the window ends} when refused (nothing changed).
 -- Retry-safe: the digest already stored means this issue already happened; it is not counted twice.
+--! include fixed_window
 if redis.call('HGET', KEYS[1], 'digest') == ARGV[1] then
   return {1}
 end
-local issued = tonumber(redis.call('GET', KEYS[2]) or '0')
-if issued >= tonumber(ARGV[4]) then
-  return {0, redis.call('PTTL', KEYS[2])}
-end
-if issued == 0 then
-  redis.call('SET', KEYS[2], 1, 'PX', ARGV[5])
-else
-  redis.call('INCR', KEYS[2]) -- keeps the window's TTL
+local admitted = admit(KEYS[2], ARGV[4], ARGV[5])
+if admitted[1] == 0 then
+  return admitted
 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'digest', ARGV[1], 'attempts', ARGV[2])

@@ -1,0 +1,63 @@
+"""What the ops scripts share: where the project is, free ports, progress lines, the command-line
+choice of a build, and JSON calls to an instance on loopback."""
+
+import argparse
+import json
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def speaker(name: str) -> Callable[[str], None]:
+    """`say(message)` for a script: one progress line, `name: message`, flushed at once."""
+
+    def say(message: str) -> None:
+        print(f"{name}: {message}", flush=True)
+
+    return say
+
+
+def checkout(raw: str) -> tuple[str, Path]:
+    """`--build NAME=DIR`: a name, and a checkout directory of this project (argparse type)."""
+    name, _, directory = raw.partition("=")
+    path = Path(directory).resolve()
+    if not name or not (path / "composition").is_dir():
+        raise argparse.ArgumentTypeError(f"not NAME=CHECKOUT_DIRECTORY: {raw!r}")
+    return name, path
+
+
+def call_json(
+    method: str, url: str, body: object = None, token: str = "", *, timeout: float = 10
+) -> tuple[int, dict[str, Any]]:
+    """A JSON request to a loopback instance: its status and JSON document, errors included."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    call = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(call, timeout=timeout) as response:  # noqa: S310 - loopback
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        document = json.loads(error.read() or b"{}")
+        error.close()
+        return error.code, document
+
+
+def login(base: str, user: str) -> str:
+    """A session token of `user` (the instance exposes OTP codes: OTP_EXPOSE_CODE=true)."""
+    _, issued = call_json("POST", f"{base}/otp", {"user_id": user})
+    _, session = call_json("POST", f"{base}/otp/verify", {"user_id": user, "code": issued["code"]})
+    return str(session["token"])
