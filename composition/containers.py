@@ -64,6 +64,7 @@ from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends, BackgroundTask
 from composition.settings import Profile, Settings
 from domain.model.otp import CodeDigester
+from domain.usecases.archiving import ArchiveIssuedCoupons, WorkerPolicy
 from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import (
     CreateCouponEvent,
@@ -73,11 +74,11 @@ from domain.usecases.coupons import (
     ShowCouponEvent,
 )
 from domain.usecases.events import FollowChannel, PublishEvent
-from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 from domain.usecases.operations import CheckReadiness
 from domain.usecases.otp import IssueOtp, VerifyOtp
 from domain.usecases.rankings import AddScore, PutScore, ShowLeaderboard, ShowStanding
+from domain.usecases.reconciling import ReconcileCoupons
 from domain.usecases.searches import RecentSearches, RecordSearch
 from domain.usecases.sessions import Authenticate, EndSession
 from domain.usecases.usage import RecordUsage, ShowUsage

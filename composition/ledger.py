@@ -12,13 +12,14 @@ import time
 from typing import Any, TextIO
 
 from adapters.ledger_entries import epoch_ms
-from composition.lifecycle import Backends
+from composition.lifecycle import Backends, BackgroundTask
 from composition.root import Assembly, build
 from composition.settings import Profile, Settings
 from domain.model.coupons import IssuedCoupon
 from domain.model.errors import NotFound
 from domain.model.ledger import Drift
-from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, Reconciliation
+from domain.usecases.archiving import ArchiveIssuedCoupons
+from domain.usecases.reconciling import ReconcileCoupons, Reconciliation
 from ports.errors import PortError
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,16 @@ async def _work(built: Assembly, progress_seconds: float) -> int:
         loop.add_signal_handler(signum, stop.set)
     backends = _backends(built)
     await backends.startup()
+    running = BackgroundTask(worker)
+    await running.start()
     print(f"ledger worker {worker.consumer}: started", flush=True)
-    running = asyncio.create_task(worker.run(stop))
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), progress_seconds)
             await _progress(worker)
-        await running
     finally:
+        await running.close()
         await backends.shutdown()
     print(f"ledger worker {worker.consumer}: stopped", flush=True)
     return 0
@@ -160,16 +162,16 @@ def describe(drift: Drift) -> list[str]:
     lines = [f"event {drift.event_id}: " + ("clean" if drift.clean else "DRIFT")]
     over = f" (over-issued by {drift.over_issued})" if drift.over_issued else ""
     lines.append(
-        f"  Redis holds {drift.held_in_redis} coupons{over}, the archive "
-        f"{drift.held_in_archive}, of {drift.quantity} offered"
+        f"  Redis holds {drift.held_live} coupons{over}, the archive "
+        f"{drift.held_archived}, of {drift.quantity} offered"
     )
-    if drift.event_missing_in_redis:
+    if drift.event_missing_live:
         lines.append("  the event is missing in Redis")
     if drift.event_missing_in_archive:
         lines.append("  the event is missing in the archive")
     for title, coupons in (
         ("missing in the archive", drift.missing_in_archive),
-        ("missing in Redis", drift.missing_in_redis),
+        ("missing in Redis", drift.missing_live),
         ("conflicting owners or numbers", drift.conflicts),
     ):
         lines.append(f"  {title}: {len(coupons)}")

@@ -14,9 +14,9 @@ class CouponArchive(Protocol):
 
     Contract:
     - `add_event` stores the event's definition (`issued` is not stored) and returns True, or
-      returns False and stores nothing if the id is taken already (an id Redis handed out
-      again after losing its counter); `last_event_id` is the highest id stored (0: none);
-      `event_ids` lists them all, in order.
+      returns False and stores nothing if the id is taken already (an id the live ledger
+      handed out again after losing its counter); `last_event_id` is the highest id stored
+      (0: none); `event_ids` lists them all, in order.
     - `event` returns it with `issued` = the coupons archived, or None.
     - `write` archives coupons in one transaction, idempotently: a coupon archived already
       (same event, user and number) is `repeated`; one whose user holds another number, or

@@ -75,8 +75,9 @@ class CreateCouponEvent:
 
     The archive records the event before the ledger opens it: an event anyone can claim from
     is always in the durable record of what was offered (with the archive down, nothing opens
-    and the id is simply never used). An id the archive holds already means Redis lost its
-    id counter (a flush): the ledger skips every archived id, and the event takes the next.
+    and the id is simply never used). An id the archive holds already means the live ledger
+    lost its id counter (a flush): the ledger skips every archived id, and the event takes the
+    next.
     """
 
     def __init__(self, ledger: CouponLedger, archive: CouponArchive) -> None:

@@ -27,7 +27,7 @@ from domain.model.errors import AlreadyClaimed, NumberTaken, SoldOut
 from domain.model.identity import UserId
 from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import LiveEvents
-from domain.usecases.ledger import ReconcileCoupons
+from domain.usecases.reconciling import ReconcileCoupons
 from ports.errors import LockNotAcquired, PortError
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.clock import START

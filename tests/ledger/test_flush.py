@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from domain.model.coupons import ClaimStrategy, Coupon
 from domain.model.errors import AlreadyClaimed, LedgerSettling, SoldOut
 from domain.model.identity import UserId
-from domain.usecases.ledger import ReconcileCoupons
+from domain.usecases.reconciling import ReconcileCoupons
 from ports.errors import LockNotAcquired
 from tests.support.postgres_server import PostgresServer
 from tests.support.profiles import (

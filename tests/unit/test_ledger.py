@@ -3,13 +3,14 @@ feed carries, through failures and dead consumers, and the reconciliation of the
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.telemetry import CountingTelemetry
+from composition.lifecycle import BackgroundTask
 from domain.model.coupons import (
     ClaimStrategy,
     Coupon,
@@ -19,8 +20,9 @@ from domain.model.coupons import (
 from domain.model.errors import NotFound
 from domain.model.identity import UserId
 from domain.model.ledger import FeedEntry
+from domain.usecases.archiving import ArchiveIssuedCoupons, WorkerPolicy
 from domain.usecases.coupons import CreateCouponEvent
-from domain.usecases.ledger import ArchiveIssuedCoupons, ReconcileCoupons, WorkerPolicy
+from domain.usecases.reconciling import ReconcileCoupons
 from ports.errors import BackendUnavailable
 from tests.support.archive import FlakyArchive
 from tests.support.clock import START, ManualClock
@@ -184,15 +186,15 @@ async def test_naive_doubles_are_conflicts_counted_logged_and_acknowledged(
 async def test_the_worker_runs_until_stopped_and_rides_out_an_outage(ledger: Ledger) -> None:
     event_id = await ledger.event()
     worker = ledger.worker(policy=WorkerPolicy(block_seconds=0.01, retry_first_seconds=0.001))
-    stop = asyncio.Event()
-    running = asyncio.create_task(worker.run(stop))
+    task = BackgroundTask(worker)
+    running = asyncio.create_task(task.run())
     ledger.archive.down = True
     await ledger.claim(event_id, range(30))
     await ledger.archive.until(lambda: ledger.archive.writes >= 3)  # failing, trying again
 
     ledger.archive.down = False
     await asyncio.wait_for(ledger.archive.until(lambda: ledger.archive.archived == 30), 5)
-    stop.set()
+    task.stop()
     await asyncio.wait_for(running, 5)
 
     assert ledger.telemetry.counts["ledger", "written"] == 30
@@ -238,7 +240,7 @@ async def test_reconcile_finds_each_drift_and_fix_repairs_it(ledger: Ledger) -> 
 
     found = (await reconcile(event_id, fix=False)).found
     assert [c.user_id for c in found.missing_in_archive] == ["u3"]
-    assert [c.user_id for c in found.missing_in_redis] == ["u7"]
+    assert [c.user_id for c in found.missing_live] == ["u7"]
     assert found.conflicts == ()
 
     fixed = await reconcile(event_id, fix=True)
@@ -254,8 +256,8 @@ async def test_reconcile_restores_a_whole_event_redis_lost(ledger: Ledger) -> No
 
     found = await ReconcileCoupons(ledger.ledger, ledger.archive, ledger.feed)(event_id, fix=True)
 
-    assert found.found.event_missing_in_redis
-    assert len(found.found.missing_in_redis) == 10
+    assert found.found.event_missing_live
+    assert len(found.found.missing_live) == 10
     assert found.restored == 10
     assert found.remaining is not None
     assert found.remaining.clean
@@ -304,34 +306,35 @@ async def test_reconcile_of_an_event_neither_store_knows_is_not_found(ledger: Le
 
 class HastyFeed(InMemoryLedgerFeed):
     """A feed that answers an empty read at once instead of waiting (fakeredis does), and
-    counts reads; `stop` is set at the `reads_before_stop`-th."""
+    counts reads; `at_last_read` runs at the `reads`-th."""
 
-    def __init__(self, clock: ManualClock, stop: asyncio.Event, reads_before_stop: int) -> None:
+    def __init__(self, clock: ManualClock, reads: int, at_last_read: Callable[[], None]) -> None:
         super().__init__(clock)
         self.reads = 0
-        self._stop = stop
-        self._reads_before_stop = reads_before_stop
+        self._last = reads
+        self._at_last_read = at_last_read
 
     async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:
         self.reads += 1
-        if self.reads == self._reads_before_stop:
-            self._stop.set()
+        if self.reads == self._last:
+            self._at_last_read()
         return await super().read(consumer, count=count, block_seconds=0)
 
 
 async def test_an_idle_worker_waits_its_block_time_even_if_the_feed_does_not(
     ledger: Ledger,
 ) -> None:
-    stop = asyncio.Event()
-    feed = HastyFeed(ledger.clock, stop, reads_before_stop=4)
+    stopping: list[BackgroundTask] = []
+    feed = HastyFeed(ledger.clock, reads=4, at_last_read=lambda: stopping[0].stop())
     worker = ArchiveIssuedCoupons(
         feed, ledger.archive, ledger.telemetry, ledger.clock,
         consumer="w1", policy=WorkerPolicy(block_seconds=0.05),
     )  # fmt: skip
+    stopping.append(BackgroundTask(worker))
     clock = asyncio.get_running_loop().time
 
     started = clock()
-    await asyncio.wait_for(worker.run(stop), 5)
+    await asyncio.wait_for(stopping[0].run(), 5)
 
     assert feed.reads == 4
     assert clock() - started >= 3 * 0.05 * 0.95, "three empty reads, each followed by a wait"
