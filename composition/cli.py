@@ -17,7 +17,7 @@ from adapters.sql.migrations import HEAD, current, upgrade
 from composition import ledger
 from composition.asgi import announce, load_settings
 from composition.root import build
-from composition.settings import Profile, Settings
+from composition.settings import Profile, Settings, defaults
 
 
 def _port(raw: str) -> int:
@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
         "Sentinels) as a member of its consumer group and writes to $DATABASE_URL. Several "
         "may run; they share the work. Every app instance runs one too.",
     )
+    shown = commands.add_parser(
+        "settings",
+        help="print the effective settings (secrets masked)",
+        description="Print every setting as the environment sets it now, one NAME=value per "
+        "line (secrets only say whether they are set), or with --markdown README's table of "
+        "every setting and its default.",
+    )
+    shown.add_argument("--markdown", action="store_true", help="README's table of the defaults")
     coupons = commands.add_parser("coupons", help="coupon ledger operations")
     coupon_actions = coupons.add_subparsers(dest="action", required=True)
     reconcile = coupon_actions.add_parser(
@@ -108,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "db":
         return _database(args.action, load_settings(dict(os.environ)))
+    if args.command == "settings":
+        print(settings_table() if args.markdown else effective(load_settings(dict(os.environ))))
+        return 0
     if args.command in {"ledger-worker", "coupons"}:
         logging.basicConfig(
             level="WARNING", format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -174,6 +185,24 @@ def raise_descriptor_limit(max_connections: int) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+def effective(settings: Settings) -> str:
+    """`NAME=value` per setting, in declaration order; a secret says only whether it is set."""
+    return "\n".join(f"{declaration.env}={value}" for declaration, value in settings.effective())
+
+
+def settings_table() -> str:
+    """README's table: every setting, its default, what it does (from the declarations)."""
+    rows = [
+        f"| `{declaration.env}` | {_cell(default)} | {declaration.help} |"
+        for declaration, default in defaults()
+    ]
+    return "\n".join(["| variable | default | meaning |", "|---|---|---|", *rows])
+
+
+def _cell(default: str) -> str:
+    return default if " " in default else f"`{default}`"
 
 
 def _database(action: str, settings: Settings) -> int:

@@ -294,7 +294,12 @@ class Application(containers.DeclarativeContainer):
         ),
         get_notice=providers.Singleton(GetNotice, adapters.notices),
         issue_otp=providers.Singleton(
-            IssueOtp, adapters.tokens, adapters.throttle, secrets, digester, settings.provided.otp
+            IssueOtp,
+            adapters.tokens,
+            adapters.throttle,
+            secrets,
+            digester,
+            settings.provided.otp_policy.call(),
         ),
         verify_otp=providers.Singleton(
             VerifyOtp,

@@ -58,7 +58,7 @@ def assemble(
         ingest_token=ingest_token,
         # NOTE: a per-process secret is fine while the codes live in this process too; with a
         # shared store, every instance must be given the same OTP_SECRET.
-        otp_secret=settings.otp_secret or secrets.token_bytes(32),
+        otp_secret=settings.otp_secret.encode() if settings.otp_secret else secrets.token_bytes(32),
         http_options=HttpOptions(
             deadline_seconds=settings.request_deadline_seconds,
             sse_keepalive_seconds=sse_keepalive_seconds,

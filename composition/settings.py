@@ -1,19 +1,25 @@
-"""Settings from the environment; a bad value stops the process at start with one clear line."""
+"""Settings from the environment, each declared once (its variable, type, default, bounds and one
+line of help): the typed `Settings`, the parsing with its one-line errors, `redis-practice
+settings` and README's table all come from the declarations below. A bad value stops the
+process at start with one line naming the variable; a secret is never echoed."""
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Final, TypeVar
-from urllib.parse import urlsplit
+from typing import Any, Final
 
-from adapters.sql.database import DatabaseUrlError, database_url
+from composition.environment import (
+    Declaration,
+    Environment,
+    Kind,
+    SettingsError,
+    addresses_text,
+    without_password,
+)
 from domain.model.notices import CachePolicy
 from domain.model.otp import OtpPolicy
 
-
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names it and says what is expected."""
+__all__ = ["DEFAULT_DATABASE_URL", "Declaration", "Profile", "Settings", "SettingsError"]
 
 
 class Profile(StrEnum):
@@ -24,56 +30,281 @@ class Profile(StrEnum):
     SENTINEL = "sentinel"
 
 
-E = TypeVar("E", bound=StrEnum)
-
-_TRUE: Final = frozenset({"1", "true", "yes", "on"})
-_FALSE: Final = frozenset({"0", "false", "no", "off"})
-MIN_SECRET_LENGTH: Final = 16
-_NAME: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 DEFAULT_DATABASE_URL: Final = "sqlite:///var/redis-practice.sqlite3"
-DEFAULT_SENTINEL_SERVICE: Final = "redis-practice"
+
+
+def _setting(default: Any, env: str, kind: Kind, help: str, **limits: Any) -> Any:
+    return field(
+        default=default, metadata={"setting": Declaration(env=env, kind=kind, help=help, **limits)}
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
-    """Everything the environment can set. Names and defaults are in DESIGN.md and README.md."""
+    """Everything the environment can set, declared once (see the module docstring)."""
 
-    profile: Profile = Profile.MEMORY
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_sentinels: tuple[tuple[str, int], ...] = ()
-    """Where the Sentinels listen (the `sentinel` profile requires at least one)."""
-    redis_sentinel_service: str = DEFAULT_SENTINEL_SERVICE
-    redis_wait_replicas: int = 0
-    """Replicas an acknowledged write waits for (`WAIT`) before the client hears 2xx."""
-    database_url: str = DEFAULT_DATABASE_URL
+    profile: Profile = _setting(
+        Profile.MEMORY,
+        "APP_PROFILE",
+        Kind.CHOICE,
+        (
+            "`memory`: every port in this process; `redis`: every port but notices in "
+            "Redis, notices in SQL; `sentinel`: the same, with Redis found through "
+            "Sentinel"
+        ),
+        choices=Profile,
+    )
+    redis_url: str = _setting(
+        "redis://127.0.0.1:6379/0",
+        "REDIS_URL",
+        Kind.REDIS_URL,
+        "the Redis of the `redis` profile (`redis://`, `rediss://`, `unix://`)",
+    )
+    redis_sentinels: tuple[tuple[str, int], ...] = _setting(
+        (),
+        "REDIS_SENTINELS",
+        Kind.ADDRESSES,
+        "the Sentinels, `host:port[,host:port...]` (`[::1]:26379` for IPv6)",
+        shown="none (required by `sentinel`)",
+    )
+    redis_sentinel_service: str = _setting(
+        "redis-practice",
+        "REDIS_SENTINEL_SERVICE",
+        Kind.NAME,
+        "the master name the Sentinels monitor",
+    )
+    redis_wait_replicas: int = _setting(
+        0,
+        "REDIS_WAIT_REPLICAS",
+        Kind.INTEGER,
+        (
+            "replicas an acknowledged write (usage record, OTP issue, coupon claim, "
+            "published event) waits for (`WAIT`) before the client hears 2xx; fewer "
+            "within a tenth of the deadline answers 503 and counts "
+            '`redis_errors_total{kind="replication"}`. `0`: the master\'s word is '
+            "enough, and a failover may lose the newest writes"
+        ),
+        minimum=0,
+        maximum=16,
+    )
+    database_url: str = _setting(
+        DEFAULT_DATABASE_URL,
+        "DATABASE_URL",
+        Kind.DATABASE_URL,
+        (
+            "the notices and the coupon ledger archive of the `redis` and `sentinel` "
+            "profiles: `sqlite:///<file>` (migrated on start) or "
+            "`postgresql://user@host:port/db` (driver psycopg; migrated by "
+            "`redis-practice db upgrade`). A bad URL stops the start with one line that "
+            "never repeats it"
+        ),
+    )
+    admin_token: str | None = _setting(
+        None,
+        "ADMIN_TOKEN",
+        Kind.SECRET,
+        "bearer token of the administrator, at least 16 characters",
+        secret=True,
+        shown="generated, printed once",
+    )
+    ingest_token: str | None = _setting(
+        None,
+        "INGEST_TOKEN",
+        Kind.SECRET,
+        (
+            "bearer token of `POST /usage` (the administrator token is accepted too), at "
+            "least 16 characters"
+        ),
+        secret=True,
+        shown="generated, printed once",
+    )
+    otp_secret: str | None = _setting(
+        None,
+        "OTP_SECRET",
+        Kind.SECRET,
+        (
+            "HMAC key of stored codes; every instance sharing a store needs the same one "
+            "(a warning at start says so)"
+        ),
+        secret=True,
+        shown="random per process",
+    )
+    usage_retention_seconds: int = _setting(
+        604_800,
+        "USAGE_RETENTION_SECONDS",
+        Kind.INTEGER,
+        "a usage source's data expires this long after its last record (each record renews it)",
+        minimum=1,
+        maximum=10 * 365 * 86_400,
+    )
+    cache_enabled: bool = _setting(
+        True,
+        "CACHE_ENABLED",
+        Kind.FLAG,
+        "`false` serves every page from the repository (`X-Cache: BYPASS`)",
+    )
+    cache_ttl_seconds: int = _setting(
+        300,
+        "CACHE_TTL_SECONDS",
+        Kind.INTEGER,
+        "life of a cached page",
+        minimum=1,
+    )
+    otp_ttl_seconds: int = _setting(
+        180,
+        "OTP_TTL_SECONDS",
+        Kind.INTEGER,
+        "life of an OTP code",
+        minimum=1,
+    )
+    otp_max_attempts: int = _setting(
+        5,
+        "OTP_MAX_ATTEMPTS",
+        Kind.INTEGER,
+        "wrong codes before a code is burned",
+        minimum=1,
+        maximum=100,
+    )
+    otp_issue_limit: int = _setting(
+        3,
+        "OTP_ISSUE_LIMIT",
+        Kind.INTEGER,
+        "codes per user per window",
+        minimum=1,
+    )
+    otp_issue_window_seconds: int = _setting(
+        600,
+        "OTP_ISSUE_WINDOW_SECONDS",
+        Kind.INTEGER,
+        "the window of `OTP_ISSUE_LIMIT` and `OTP_CLIENT_ISSUE_LIMIT`",
+        minimum=1,
+    )
+    otp_client_issue_limit: int = _setting(
+        30,
+        "OTP_CLIENT_ISSUE_LIMIT",
+        Kind.INTEGER,
+        (
+            "codes one client address may request per window, whatever the users (against"
+            " SMS pumping); `0` turns it off (load runs from one address)"
+        ),
+        minimum=0,
+    )
+    otp_expose_code: bool = _setting(
+        False,
+        "OTP_EXPOSE_CODE",
+        Kind.FLAG,
+        "return the code from `POST /otp` (demos and load tests only)",
+    )
+    trust_forwarded_for: bool = _setting(
+        False,
+        "TRUST_FORWARDED_FOR",
+        Kind.FLAG,
+        (
+            "behind one reverse proxy: the client address is the last `X-Forwarded-For` "
+            "entry (the one the proxy appended). Otherwise the header is ignored "
+            "(uvicorn's own proxy-header rewriting is off). IPv6 clients count by their "
+            "/64"
+        ),
+    )
+    session_ttl_seconds: int = _setting(
+        3600,
+        "SESSION_TTL_SECONDS",
+        Kind.INTEGER,
+        "life of a session token",
+        minimum=1,
+    )
+    request_deadline_seconds: float = _setting(
+        2.0,
+        "REQUEST_DEADLINE_SECONDS",
+        Kind.SECONDS,
+        "a request with no answer by then gets 503; Redis timeouts and retries are sized from it",
+        minimum=0.05,
+        maximum=60.0,
+    )
+    http_head_timeout_seconds: float = _setting(
+        10.0,
+        "HTTP_HEAD_TIMEOUT_SECONDS",
+        Kind.SECONDS,
+        (
+            "the request line and header fields must arrive within this long of the "
+            "request's first byte, or 408 and the connection closes (`redis-practice "
+            "serve`)"
+        ),
+        minimum=0.5,
+        maximum=600.0,
+    )
+    http_max_connections: int = _setting(
+        10_000,
+        "HTTP_MAX_CONNECTIONS",
+        Kind.INTEGER,
+        (
+            "open connections per server process; past it, the one waiting the longest "
+            "gives way, or the newcomer gets 503 if all are busy (`redis-practice serve`)"
+        ),
+        minimum=1,
+        maximum=1_000_000,
+    )
+    sse_max_stream_seconds: float = _setting(
+        0.0,
+        "SSE_MAX_STREAM_SECONDS",
+        Kind.SECONDS,
+        (
+            "an event stream ends after this long and the client reconnects (spreads "
+            "streams over instances after a scale-out); `0`: never"
+        ),
+        minimum=0.0,
+        maximum=86_400.0,
+    )
+    ledger_batch_size: int = _setting(
+        100,
+        "LEDGER_BATCH_SIZE",
+        Kind.INTEGER,
+        "coupons a ledger worker archives per transaction",
+        minimum=1,
+        maximum=10_000,
+    )
+    ledger_reclaim_idle_seconds: float = _setting(
+        30.0,
+        "LEDGER_RECLAIM_IDLE_SECONDS",
+        Kind.SECONDS,
+        (
+            "a ledger feed entry read and not acknowledged for this long is taken over by"
+            " another worker (its worker died or is stuck)"
+        ),
+        minimum=0.1,
+        maximum=86_400.0,
+    )
+    ledger_worker_in_app: bool = _setting(
+        True,
+        "LEDGER_WORKER_IN_APP",
+        Kind.FLAG,
+        (
+            "each app instance runs a ledger worker; `false`: only `redis-practice "
+            "ledger-worker` processes archive (redis and sentinel profiles; the memory "
+            "profile refuses it: only its own worker can read its ledger)"
+        ),
+    )
     migrate: bool = False
-    """Migrate a PostgreSQL schema on start (`serve --migrate`); SQLite always is."""
-    admin_token: str | None = None
-    ingest_token: str | None = None
-    cache_enabled: bool = True
-    cache_ttl_seconds: int = 300
-    otp: OtpPolicy = field(default_factory=OtpPolicy)
-    otp_expose_code: bool = False
-    trust_forwarded_for: bool = False
-    otp_secret: bytes | None = None
-    session_ttl_seconds: int = 3600
-    request_deadline_seconds: float = 2.0
-    http_head_timeout_seconds: float = 10.0
-    """The request line and header fields must arrive within this long, or the connection is
-    closed (408)."""
-    http_max_connections: int = 10_000
-    """Open connections per server process; past it, the connection idle the longest makes
-    room, or the new one gets 503 when none is idle."""
-    sse_max_stream_seconds: float = 0.0
-    ledger_batch_size: int = 100
-    ledger_reclaim_idle_seconds: float = 30.0
-    """A feed entry pending this long without acknowledgement is taken over by another
-    ledger worker (its consumer died or is stuck)."""
-    usage_retention_seconds: int = 604_800
-    """A usage source's data expires this long after its last record."""
-    ledger_worker_in_app: bool = True
-    """Whether each app instance runs a ledger worker; off, `redis-practice ledger-worker`
-    processes archive instead (redis and sentinel profiles only)."""
+    """Migrate a PostgreSQL schema on start (`serve --migrate`; not from the environment);
+    SQLite always is."""
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
+        env = Environment(environ)
+        values = {
+            name: env.read(declaration, default) for name, declaration, default in _declarations()
+        }
+        settings = cls(**values)
+        if settings.profile is Profile.SENTINEL and not settings.redis_sentinels:
+            raise SettingsError(
+                "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
+            )
+        if settings.profile is Profile.MEMORY and not settings.ledger_worker_in_app:
+            raise SettingsError(
+                "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
+                "profile the ledger lives in the app, and only its own worker can archive it"
+            )
+        return settings
 
     def cache_policy(self) -> CachePolicy:
         """Pages live `cache_ttl_seconds` (up to 10% less); a fill holds its lease for a
@@ -85,175 +316,56 @@ class Settings:
             wait_seconds=deadline * 0.4,
         )
 
-    @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
-        env = _Environment(environ)
-        profile = env.choice("APP_PROFILE", Profile, Profile.MEMORY)
-        sentinels = env.addresses("REDIS_SENTINELS")
-        if profile is Profile.SENTINEL and not sentinels:
-            raise SettingsError(
-                "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
-            )
-        worker_in_app = env.flag("LEDGER_WORKER_IN_APP", default=True)
-        if profile is Profile.MEMORY and not worker_in_app:
-            raise SettingsError(
-                "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
-                "profile the ledger lives in the app, and only its own worker can archive it"
-            )
-        return cls(
-            profile=profile,
-            redis_url=env.url("REDIS_URL", "redis://127.0.0.1:6379/0", {"redis", "rediss", "unix"}),
-            redis_sentinels=sentinels,
-            redis_sentinel_service=env.name("REDIS_SENTINEL_SERVICE", DEFAULT_SENTINEL_SERVICE),
-            redis_wait_replicas=env.integer("REDIS_WAIT_REPLICAS", 0, minimum=0, maximum=16),
-            database_url=env.database_url("DATABASE_URL", DEFAULT_DATABASE_URL),
-            admin_token=env.secret("ADMIN_TOKEN"),
-            ingest_token=env.secret("INGEST_TOKEN"),
-            cache_enabled=env.flag("CACHE_ENABLED", default=True),
-            cache_ttl_seconds=env.integer("CACHE_TTL_SECONDS", 300, minimum=1),
-            otp=OtpPolicy(
-                ttl_seconds=env.integer("OTP_TTL_SECONDS", 180, minimum=1),
-                max_attempts=env.integer("OTP_MAX_ATTEMPTS", 5, minimum=1, maximum=100),
-                issue_limit=env.integer("OTP_ISSUE_LIMIT", 3, minimum=1),
-                issue_window_seconds=env.integer("OTP_ISSUE_WINDOW_SECONDS", 600, minimum=1),
-                client_issue_limit=env.integer("OTP_CLIENT_ISSUE_LIMIT", 30, minimum=0),
-            ),
-            trust_forwarded_for=env.flag("TRUST_FORWARDED_FOR", default=False),
-            otp_expose_code=env.flag("OTP_EXPOSE_CODE", default=False),
-            otp_secret=_encoded(env.secret("OTP_SECRET")),
-            session_ttl_seconds=env.integer("SESSION_TTL_SECONDS", 3600, minimum=1),
-            request_deadline_seconds=env.number(
-                "REQUEST_DEADLINE_SECONDS", 2.0, minimum=0.05, maximum=60.0
-            ),
-            http_head_timeout_seconds=env.number(
-                "HTTP_HEAD_TIMEOUT_SECONDS", 10.0, minimum=0.5, maximum=600.0
-            ),
-            http_max_connections=env.integer(
-                "HTTP_MAX_CONNECTIONS", 10_000, minimum=1, maximum=1_000_000
-            ),
-            sse_max_stream_seconds=env.number(
-                "SSE_MAX_STREAM_SECONDS", 0.0, minimum=0.0, maximum=86_400.0
-            ),
-            ledger_batch_size=env.integer("LEDGER_BATCH_SIZE", 100, minimum=1, maximum=10_000),
-            ledger_reclaim_idle_seconds=env.number(
-                "LEDGER_RECLAIM_IDLE_SECONDS", 30.0, minimum=0.1, maximum=86_400.0
-            ),
-            usage_retention_seconds=env.integer(
-                "USAGE_RETENTION_SECONDS", 604_800, minimum=1, maximum=10 * 365 * 86_400
-            ),
-            ledger_worker_in_app=worker_in_app,
+    def otp_policy(self) -> OtpPolicy:
+        return OtpPolicy(
+            ttl_seconds=self.otp_ttl_seconds,
+            max_attempts=self.otp_max_attempts,
+            issue_limit=self.otp_issue_limit,
+            issue_window_seconds=self.otp_issue_window_seconds,
+            client_issue_limit=self.otp_client_issue_limit,
         )
 
+    def effective(self) -> list[tuple[Declaration, str]]:
+        """Each setting with its value as the environment would write it, secrets masked."""
+        return [
+            (declaration, _shown(declaration, getattr(self, name)))
+            for name, declaration in declared()
+        ]
 
-def _encoded(secret: str | None) -> bytes | None:
-    return secret.encode() if secret is not None else None
+
+def declared() -> list[tuple[str, Declaration]]:
+    """(field name, declaration) of every setting, in declaration order."""
+    return [(name, declaration) for name, declaration, _ in _declarations()]
 
 
-class _Environment:
-    """Typed reads of environment variables; an empty variable counts as unset."""
+def defaults() -> list[tuple[Declaration, str]]:
+    """Each setting with its default as README's table shows it."""
+    return [
+        (declaration, declaration.shown or _shown(declaration, default))
+        for _, declaration, default in _declarations()
+    ]
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self._environ = environ
 
-    def _raw(self, name: str) -> str | None:
-        value = self._environ.get(name, "").strip()
-        return value or None
+def _declarations() -> list[tuple[str, Declaration, Any]]:
+    return [
+        (item.name, item.metadata["setting"], item.default)
+        for item in fields(Settings)
+        if "setting" in item.metadata
+    ]
 
-    def integer(self, name: str, default: int, *, minimum: int, maximum: int = 10**9) -> int:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
-        if not minimum <= value <= maximum:
-            raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
-        return value
 
-    def number(self, name: str, default: float, *, minimum: float, maximum: float) -> float:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
-        if not minimum <= value <= maximum:  # also refuses nan
-            raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}")
-        return value
-
-    def flag(self, name: str, *, default: bool) -> bool:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        if raw.lower() in _TRUE:
-            return True
-        if raw.lower() in _FALSE:
-            return False
-        raise SettingsError(f"{name} must be true or false, got {raw!r}")
-
-    def choice(self, name: str, enum: type[E], default: E) -> E:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        for member in enum:
-            if raw == member.value:
-                return member
-        options = ", ".join(member.value for member in enum)
-        raise SettingsError(f"{name} must be one of: {options}; got {raw!r}")
-
-    def url(self, name: str, default: str, schemes: set[str]) -> str:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        parsed = urlsplit(raw)
-        if parsed.scheme not in schemes or not (parsed.netloc or parsed.path):
-            expected = ", ".join(f"{scheme}://" for scheme in sorted(schemes))
-            # NOTE: the URL may hold a password: name the variable, not the value.
-            raise SettingsError(f"{name} must be a URL starting with one of: {expected}")
-        return raw
-
-    def addresses(self, name: str) -> tuple[tuple[str, int], ...]:
-        """`host:port[,host:port...]`; a host may be an `[IPv6]` literal."""
-        raw = self._raw(name)
-        if raw is None:
-            return ()
-        addresses = []
-        for item in raw.split(","):
-            host, _, port = item.strip().rpartition(":")
-            host = host.removeprefix("[").removesuffix("]")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536 or " " in host:
-                raise SettingsError(
-                    f"{name} must be host:port[,host:port...], got {item.strip()[:60]!r}"
-                )
-            addresses.append((host, int(port)))
-        return tuple(addresses)
-
-    def name(self, name: str, default: str) -> str:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        if not _NAME.fullmatch(raw):
-            raise SettingsError(
-                f"{name} must be 1-64 letters, digits, '.', '_' or '-', got {raw[:70]!r}"
-            )
-        return raw
-
-    def database_url(self, name: str, default: str) -> str:
-        raw = self._raw(name)
-        if raw is None:
-            return default
-        try:
-            database_url(raw)
-        except DatabaseUrlError as error:
-            # NOTE: the message never repeats the URL: it may hold a password.
-            raise SettingsError(f"{name} {error}") from None
-        return raw
-
-    def secret(self, name: str) -> str | None:
-        raw = self._raw(name)
-        if raw is not None and len(raw) < MIN_SECRET_LENGTH:
-            # NOTE: never echo a secret, not even a bad one.
-            raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters long")
-        return raw
+def _shown(declaration: Declaration, value: Any) -> str:
+    if declaration.secret:
+        return "(not set)" if value is None else "(set)"
+    if declaration.kind in (Kind.REDIS_URL, Kind.DATABASE_URL):
+        return without_password(value)
+    match value:
+        case bool():
+            return "true" if value else "false"
+        case StrEnum():
+            return value.value
+        case float() if value.is_integer():
+            return str(int(value))
+        case tuple():
+            return addresses_text(value)
+    return str(value)

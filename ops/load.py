@@ -36,6 +36,8 @@ import load_report
 from common import ROOT, speaker
 from stack import VENV_BIN, Servers, servers
 
+from composition.environment import is_false
+
 K6_DIR = ROOT / "k6"
 say = speaker("load")
 
@@ -124,12 +126,7 @@ def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
 
 def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     base = servers.app("coupons")
-    out_of_app = os.environ.get("LEDGER_WORKER_IN_APP", "true").lower() in {
-        "0",
-        "false",
-        "no",
-        "off",
-    }
+    out_of_app = is_false(os.environ.get("LEDGER_WORKER_IN_APP", "true"))
     if out_of_app:
         servers.ledger_log = servers.ledger_worker()
     herd = {"USERS": "60", "VUS": "20", "QUANTITY": "10"} if smoke else {}

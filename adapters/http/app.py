@@ -80,14 +80,14 @@ class HttpOptions:
     """Transport settings: the request deadline, the body limit, SSE keep-alive, OTP exposure,
     whether a proxy's `X-Forwarded-For` names the client."""
 
-    deadline_seconds: float = 2.0
-    max_body_bytes: int = MAX_BODY_BYTES
-    sse_keepalive_seconds: float = 15.0
-    sse_max_stream_seconds: float = 0.0
+    deadline_seconds: float
+    sse_max_stream_seconds: float
     """A stream ends after this long (0: never) and the client reconnects: spreads long-lived
     connections over instances again after a scale-out, and bounds test runs."""
-    expose_otp_code: bool = False
-    trust_forwarded_for: bool = False
+    expose_otp_code: bool
+    trust_forwarded_for: bool
+    max_body_bytes: int = MAX_BODY_BYTES
+    sse_keepalive_seconds: float = 15.0
 
 
 class Lifecycle(Protocol):

@@ -68,10 +68,12 @@ class CachePolicy:
       repository itself; it never fails for want of that fill.
     """
 
-    ttl_seconds: int = 300
+    ttl_seconds: int
+    """From CACHE_TTL_SECONDS."""
+    lease_seconds: float
+    wait_seconds: float
+    """Both derived from REQUEST_DEADLINE_SECONDS (see `Settings.cache_policy`)."""
     ttl_jitter: float = 0.1
-    lease_seconds: float = 2.0
-    wait_seconds: float = 0.8
 
     def ttl(self, draw: float) -> int:
         """The life of one page, for a `draw` in [0, 1)."""

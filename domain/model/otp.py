@@ -10,13 +10,14 @@ from domain.model.identity import UserId
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OtpPolicy:
-    """How long a code lives, how many wrong attempts burn it, how often one may be issued."""
+    """How long a code lives, how many wrong attempts burn it, how often one may be issued (the
+    values come from the settings: OTP_*)."""
 
-    ttl_seconds: int = 180
-    max_attempts: int = 5
-    issue_limit: int = 3
-    issue_window_seconds: int = 600
-    client_issue_limit: int = 30
+    ttl_seconds: int
+    max_attempts: int
+    issue_limit: int
+    issue_window_seconds: int
+    client_issue_limit: int
     """Codes one client address may request per window, whatever the users (0: no limit).
     Without it, one client could have codes sent to any number of users (SMS pumping)."""
 

@@ -33,13 +33,15 @@ class WorkerPolicy:
       much lag.
     """
 
-    batch_size: int = 100
+    batch_size: int
+    """From LEDGER_BATCH_SIZE."""
+    reclaim_idle_seconds: float
+    """From LEDGER_RECLAIM_IDLE_SECONDS."""
     block_seconds: float = 0.2
     linger_seconds: float = 0.05
     forget_after_seconds: float = 600.0
     """Consumers holding nothing and idle this long are dropped from the group (checked with
     the reclaims): every process start adds one, and they would pile up otherwise."""
-    reclaim_idle_seconds: float = 30.0
     retry_first_seconds: float = 0.05
     retry_max_seconds: float = 2.0
     measure_seconds: float = 1.0

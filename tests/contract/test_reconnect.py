@@ -8,9 +8,10 @@ import asyncio
 
 import pytest
 
+from composition.settings import Settings
 from domain.model.events import BusMessage, ChannelEvent
 from domain.model.identity import UserId
-from domain.model.otp import CodeVerified, IssueAccepted, OtpPolicy
+from domain.model.otp import CodeVerified, IssueAccepted
 from domain.model.usage import UsageRecord, UsageStats
 from tests.contract.backends import Backend
 from tests.contract.redis_backends import Disconnectable, Restartable
@@ -58,7 +59,7 @@ async def test_calls_succeed_within_the_deadline_after_a_server_restart(backend:
 
     async with asyncio.timeout(DEADLINE_SECONDS):
         assert await tokens.session_user("s" * 64) is None, "the data went with the server"
-        policy = OtpPolicy()
+        policy = Settings().otp_policy()
         assert await tokens.issue_code(UserId("bob"), "a" * 64, policy) == IssueAccepted()
         verified = await tokens.verify_code(UserId("bob"), "a" * 64, attempt_id="after-restart")
         assert verified == CodeVerified(), "scripts reload after NOSCRIPT"

@@ -39,7 +39,7 @@ def redis_settings(redis_url: str, database_url: str, **changes: Any) -> Setting
         redis_url=redis_url,
         database_url=database_url,
         admin_token="admin-token-for-tests-0123456789",
-        otp_secret=b"otp-secret-for-tests-0123456789",
+        otp_secret="otp-secret-for-tests-0123456789",
         **{"request_deadline_seconds": DEADLINE_SECONDS, **changes},
     )
 

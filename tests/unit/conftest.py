@@ -12,7 +12,7 @@ from tests.support.secrets import ScriptedSecrets
 
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
 INGEST_TOKEN = "ingest-token-for-tests-0123456789"
-OTP_SECRET = b"otp-secret-for-tests-0123456789"
+OTP_SECRET = "otp-secret-for-tests-0123456789"
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ feed carries, through failures and dead consumers, and the reconciliation of the
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pytest
 
@@ -185,7 +186,7 @@ async def test_naive_doubles_are_conflicts_counted_logged_and_acknowledged(
 
 async def test_the_worker_runs_until_stopped_and_rides_out_an_outage(ledger: Ledger) -> None:
     event_id = await ledger.event()
-    worker = ledger.worker(policy=WorkerPolicy(block_seconds=0.01, retry_first_seconds=0.001))
+    worker = ledger.worker(policy=replace(POLICY, block_seconds=0.01, retry_first_seconds=0.001))
     task = BackgroundTask(worker)
     running = asyncio.create_task(task.run())
     ledger.archive.down = True
@@ -328,7 +329,7 @@ async def test_an_idle_worker_waits_its_block_time_even_if_the_feed_does_not(
     feed = HastyFeed(ledger.clock, reads=4, at_last_read=lambda: stopping[0].stop())
     worker = ArchiveIssuedCoupons(
         feed, ledger.archive, ledger.telemetry, ledger.clock,
-        consumer="w1", policy=WorkerPolicy(block_seconds=0.05),
+        consumer="w1", policy=replace(POLICY, block_seconds=0.05),
     )  # fmt: skip
     stopping.append(BackgroundTask(worker))
     clock = asyncio.get_running_loop().time

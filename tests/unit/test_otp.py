@@ -140,8 +140,8 @@ async def test_one_client_gets_at_most_30_codes_per_window_whatever_the_users(
 async def test_a_request_the_user_limit_refuses_still_counts_for_its_client(
     assembly: Assembly, settings: Settings
 ) -> None:
-    policy = replace(settings.otp, client_issue_limit=4)
-    assembly.container.settings.override(providers.Object(replace(settings, otp=policy)))
+    changed = replace(settings, otp_client_issue_limit=4)
+    assembly.container.settings.override(providers.Object(changed))
     usecases: UseCases = assembly.container.usecases()
     for _ in range(3):
         await usecases.issue_otp(ALICE, client=CLIENT)
@@ -155,8 +155,8 @@ async def test_a_request_the_user_limit_refuses_still_counts_for_its_client(
 async def test_a_client_limit_of_zero_turns_the_client_limit_off(
     assembly: Assembly, settings: Settings
 ) -> None:
-    policy = replace(settings.otp, client_issue_limit=0)
-    assembly.container.settings.override(providers.Object(replace(settings, otp=policy)))
+    changed = replace(settings, otp_client_issue_limit=0)
+    assembly.container.settings.override(providers.Object(changed))
     usecases: UseCases = assembly.container.usecases()
 
     for n in range(100):
@@ -209,7 +209,7 @@ async def test_the_store_sees_only_keyed_digests_of_codes_and_tokens(
     issued = await usecases.issue_otp(ALICE, client=CLIENT)
     session = await usecases.verify_otp(ALICE, issued.code)
 
-    expected = hmac.new(OTP_SECRET, b"alice\x00" + issued.code.encode(), hashlib.sha256)
+    expected = hmac.new(OTP_SECRET.encode(), b"alice\x00" + issued.code.encode(), hashlib.sha256)
     assert store.received[:2] == [expected.hexdigest()] * 2
     assert store.received[2] == hashlib.sha256(session.token.encode()).hexdigest()
     assert not any(issued.code in value or session.token in value for value in store.received)

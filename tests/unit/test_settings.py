@@ -1,9 +1,12 @@
 """Settings: defaults, every variable, and one clear line for a bad value."""
 
+from pathlib import Path
+
 import pytest
 
+from composition.cli import effective, settings_table
 from composition.root import assemble
-from composition.settings import Profile, Settings, SettingsError
+from composition.settings import Profile, Settings, SettingsError, declared
 from domain.model.otp import OtpPolicy
 
 
@@ -12,7 +15,7 @@ def test_defaults_need_no_environment() -> None:
 
     assert settings == Settings()
     assert settings.profile is Profile.MEMORY
-    assert settings.otp == OtpPolicy(
+    assert settings.otp_policy() == OtpPolicy(
         ttl_seconds=180,
         max_attempts=5,
         issue_limit=3,
@@ -24,62 +27,54 @@ def test_defaults_need_no_environment() -> None:
     assert settings.request_deadline_seconds == 2.0
 
 
-def test_every_variable_is_read() -> None:
-    settings = Settings.from_environ(
-        {
-            "APP_PROFILE": "redis",
-            "REDIS_URL": "redis://:pw@10.0.0.5:6380/2",
-            "DATABASE_URL": "postgresql://app:pw@10.0.0.6/notices",
-            "ADMIN_TOKEN": "a" * 20,
-            "CACHE_ENABLED": "false",
-            "CACHE_TTL_SECONDS": "5",
-            "OTP_TTL_SECONDS": "60",
-            "OTP_MAX_ATTEMPTS": "2",
-            "OTP_ISSUE_LIMIT": "9",
-            "OTP_ISSUE_WINDOW_SECONDS": "30",
-            "OTP_EXPOSE_CODE": "yes",
-            "OTP_CLIENT_ISSUE_LIMIT": "0",
-            "TRUST_FORWARDED_FOR": "true",
-            "OTP_SECRET": "s" * 16,
-            "SESSION_TTL_SECONDS": "10",
-            "REQUEST_DEADLINE_SECONDS": "0.5",
-            "SSE_MAX_STREAM_SECONDS": "300",
-            "REDIS_SENTINELS": "10.0.0.7:26379, sentinel-b:26380,[::1]:26381",
-            "REDIS_SENTINEL_SERVICE": "orders.main",
-            "REDIS_WAIT_REPLICAS": "1",
-            "LEDGER_BATCH_SIZE": "7",
-            "LEDGER_RECLAIM_IDLE_SECONDS": "2.5",
-            "LEDGER_WORKER_IN_APP": "false",
-        }
-    )
+EVERY_VARIABLE = {
+    "APP_PROFILE": ("redis", Profile.REDIS),
+    "REDIS_URL": ("redis://:pw@10.0.0.5:6380/2", "redis://:pw@10.0.0.5:6380/2"),
+    "REDIS_SENTINELS": (
+        "10.0.0.7:26379, sentinel-b:26380,[::1]:26381",
+        (("10.0.0.7", 26379), ("sentinel-b", 26380), ("::1", 26381)),
+    ),
+    "REDIS_SENTINEL_SERVICE": ("orders.main", "orders.main"),
+    "REDIS_WAIT_REPLICAS": ("1", 1),
+    "DATABASE_URL": (
+        "postgresql://app:pw@10.0.0.6/notices",
+        "postgresql://app:pw@10.0.0.6/notices",
+    ),
+    "ADMIN_TOKEN": ("a" * 20, "a" * 20),
+    "INGEST_TOKEN": ("i" * 20, "i" * 20),
+    "OTP_SECRET": ("s" * 16, "s" * 16),
+    "USAGE_RETENTION_SECONDS": ("60", 60),
+    "CACHE_ENABLED": ("false", False),
+    "CACHE_TTL_SECONDS": ("5", 5),
+    "OTP_TTL_SECONDS": ("60", 60),
+    "OTP_MAX_ATTEMPTS": ("2", 2),
+    "OTP_ISSUE_LIMIT": ("9", 9),
+    "OTP_ISSUE_WINDOW_SECONDS": ("30", 30),
+    "OTP_CLIENT_ISSUE_LIMIT": ("0", 0),
+    "OTP_EXPOSE_CODE": ("yes", True),
+    "TRUST_FORWARDED_FOR": ("true", True),
+    "SESSION_TTL_SECONDS": ("10", 10),
+    "REQUEST_DEADLINE_SECONDS": ("0.5", 0.5),
+    "HTTP_HEAD_TIMEOUT_SECONDS": ("3", 3.0),
+    "HTTP_MAX_CONNECTIONS": ("500", 500),
+    "SSE_MAX_STREAM_SECONDS": ("300", 300.0),
+    "LEDGER_BATCH_SIZE": ("7", 7),
+    "LEDGER_RECLAIM_IDLE_SECONDS": ("2.5", 2.5),
+    "LEDGER_WORKER_IN_APP": ("false", False),
+}
 
-    assert settings == Settings(
-        profile=Profile.REDIS,
-        redis_url="redis://:pw@10.0.0.5:6380/2",
-        redis_sentinels=(("10.0.0.7", 26379), ("sentinel-b", 26380), ("::1", 26381)),
-        redis_sentinel_service="orders.main",
-        redis_wait_replicas=1,
-        database_url="postgresql://app:pw@10.0.0.6/notices",
-        admin_token="a" * 20,
-        cache_enabled=False,
-        cache_ttl_seconds=5,
-        otp=OtpPolicy(
-            ttl_seconds=60,
-            max_attempts=2,
-            issue_limit=9,
-            issue_window_seconds=30,
-            client_issue_limit=0,
-        ),
-        otp_expose_code=True,
-        trust_forwarded_for=True,
-        otp_secret=b"s" * 16,
-        session_ttl_seconds=10,
-        request_deadline_seconds=0.5,
-        sse_max_stream_seconds=300.0,
-        ledger_batch_size=7,
-        ledger_reclaim_idle_seconds=2.5,
-        ledger_worker_in_app=False,
-    )
+
+def test_every_declared_variable_is_read() -> None:
+    """A value other than the default for every setting declared: each is read into its field
+    (a setting added without a line here fails the first assertion)."""
+    fields = dict(declared())
+
+    settings = Settings.from_environ({name: raw for name, (raw, _) in EVERY_VARIABLE.items()})
+
+    assert sorted(EVERY_VARIABLE) == sorted(declaration.env for declaration in fields.values())
+    for field, declaration in fields.items():
+        assert getattr(settings, field) == EVERY_VARIABLE[declaration.env][1], declaration.env
+    assert settings != Settings()
 
 
 @pytest.mark.parametrize(
@@ -148,3 +143,36 @@ def test_the_app_runs_a_ledger_worker_unless_told_not_to(in_app: str, workers: i
     backends = assemble(settings).container.backends()  # no I/O: nothing to close
 
     assert len(backends.background) == workers
+
+
+def test_readme_holds_the_table_the_declarations_make() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("| variable | default | meaning |")
+    end = readme.index("<!-- /settings -->", start)
+
+    assert readme[start:end].strip() == settings_table(), (
+        "README's settings table differs from the declarations: "
+        "paste `redis-practice settings --markdown` over it"
+    )
+
+
+def test_the_effective_settings_mask_secrets_and_passwords() -> None:
+    settings = Settings.from_environ(
+        {
+            "APP_PROFILE": "redis",
+            "ADMIN_TOKEN": "hunter2-hunter2-hunter2",
+            "REDIS_URL": "redis://:hunter2@10.0.0.5:6380/2",
+            "DATABASE_URL": "postgresql://app:hunter2@10.0.0.6/notices",
+            "REDIS_SENTINELS": "a:1,[::1]:2",
+        }
+    )
+
+    printed = effective(settings).splitlines()
+
+    assert "hunter2" not in "\n".join(printed)
+    assert "ADMIN_TOKEN=(set)" in printed
+    assert "INGEST_TOKEN=(not set)" in printed
+    assert "REDIS_URL=redis://:***@10.0.0.5:6380/2" in printed
+    assert "DATABASE_URL=postgresql://app:***@10.0.0.6/notices" in printed
+    assert "REDIS_SENTINELS=a:1,[::1]:2" in printed
+    assert [line.split("=", 1)[0] for line in printed] == [d.env for _, d in declared()]

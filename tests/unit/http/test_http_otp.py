@@ -1,7 +1,6 @@
 """`/otp`, `/otp/verify`, `/sessions/current`, `/me/searches` as API.md states them."""
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from falcon import testing
@@ -113,8 +112,7 @@ async def test_x_forwarded_for_names_the_client_only_when_trusted(
 async def test_a_client_limit_of_zero_lets_one_address_issue_for_everyone(
     rebuild: Rebuild, profile_settings: Settings
 ) -> None:
-    policy = replace(profile_settings.otp, client_issue_limit=0)
-    async with testing.ASGIConductor(rebuild(otp=policy).app()) as api:
+    async with testing.ASGIConductor(rebuild(otp_client_issue_limit=0).app()) as api:
         results = [await issue_from(api, f"u{n}", remote_addr="10.0.0.1") for n in range(40)]
 
     assert {result.status_code for result in results} == {201}

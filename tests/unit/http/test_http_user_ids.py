@@ -1,8 +1,6 @@
 """`user_id` is case-insensitive (API v1.2): `Alice`, `ALICE` and `alice` are one user, stored,
 limited and returned as the lower-case canonical form."""
 
-from dataclasses import replace
-
 from falcon import testing
 
 from composition.settings import Settings
@@ -51,7 +49,7 @@ async def test_the_spellings_of_one_user_hold_one_coupon_per_event(
     rebuild: Rebuild, settings: Settings
 ) -> None:
     # Four logins of one user: past the default limit of three codes per window.
-    built = rebuild(otp=replace(settings.otp, issue_limit=4))
+    built = rebuild(otp_issue_limit=4)
     async with testing.ASGIConductor(built.app()) as api:
         await claim_with_each_spelling(api)
 
