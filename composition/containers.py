@@ -1,4 +1,5 @@
-"""Dependency-injector containers: the adapters of each profile, and the application on top.
+"""The application container: use-cases, the ledger worker and the HTTP app, over the adapters
+of one profile (`composition.profiles`).
 
 NOTE: adapters are built without I/O, so they are plain `Singleton`s rather than `Resource`s
 (an async `Resource` would hand the use-cases an awaitable until `init_resources()` ran).
@@ -9,60 +10,21 @@ import os
 import random
 import secrets
 import socket
-from collections.abc import Callable
 
 from dependency_injector import containers, providers
-from redis.asyncio import Redis
 
 from adapters.announcer import BusAnnouncer
 from adapters.http.app import HttpOptions, UseCases, create_http_app
 from adapters.http.draining import Draining
 from adapters.http.messages.events import bus_message
 from adapters.http.messages.notices import render_page
-from adapters.inmemory.cache import InMemoryCache
-from adapters.inmemory.coupon_archive import InMemoryCouponArchive
-from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
-from adapters.inmemory.event_bus import InMemoryEventBus
-from adapters.inmemory.health import InMemoryProbe
-from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
-from adapters.inmemory.lock import InMemoryLock
-from adapters.inmemory.notice_repository import InMemoryNoticeRepository
-from adapters.inmemory.ranking import InMemoryRanking
-from adapters.inmemory.search_history import InMemorySearchHistory
-from adapters.inmemory.throttle import InMemoryThrottle
-from adapters.inmemory.token_store import InMemoryTokenStore
-from adapters.inmemory.usage_log import InMemoryUsageLog
 from adapters.prometheus.metrics import Metrics
-from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.prometheus.telemetry import PrometheusTelemetry
-from adapters.redis.cache import RedisCache
-from adapters.redis.client import (
-    MAX_CONNECTIONS,
-    Durability,
-    RedisConnector,
-    SentinelMaster,
-    Timing,
-    connect,
-    connect_via_sentinel,
-)
-from adapters.redis.coupon_ledger import RedisCouponLedger
-from adapters.redis.event_bus import RedisEventBus
-from adapters.redis.health import RedisProbe
-from adapters.redis.ledger_feed import RedisLedgerFeed
-from adapters.redis.lock import RedisLock
-from adapters.redis.ranking import RedisRanking
-from adapters.redis.search_history import RedisSearchHistory
-from adapters.redis.throttle import RedisThrottle
-from adapters.redis.token_store import RedisTokenStore
-from adapters.redis.usage_log import RedisUsageLog
-from adapters.sql.coupon_archive import SqlCouponArchive
-from adapters.sql.health import SqlProbe
-from adapters.sql.lifecycle import SqlDatabase
-from adapters.sql.notice_repository import SqlNoticeRepository
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
 from composition.lifecycle import Backends, BackgroundTask
-from composition.settings import Profile, Settings
+from composition.profiles.base import half
+from composition.settings import Settings
 from domain.model.otp import CodeDigester
 from domain.usecases.archiving import ArchiveIssuedCoupons, WorkerPolicy
 from domain.usecases.claims import ClaimCoupon
@@ -82,154 +44,7 @@ from domain.usecases.reconciling import ReconcileCoupons
 from domain.usecases.searches import RecentSearches, RecordSearch
 from domain.usecases.sessions import Authenticate, EndSession
 from domain.usecases.usage import RecordUsage, ShowUsage
-from ports.clock import Clock
-
-
-class _ProfileAdapters(containers.DeclarativeContainer):
-    """What every profile needs: the clock, the metrics, the settings."""
-
-    clock: providers.Dependency[Clock] = providers.Dependency()
-    metrics = providers.Dependency(instance_of=Metrics)
-    settings = providers.Dependency(instance_of=Settings)
-
-
-class MemoryAdapters(_ProfileAdapters):
-    """The `memory` profile: every port in this process, notices included."""
-
-    notices = providers.Singleton(
-        CountingNoticeRepository,
-        providers.Singleton(InMemoryNoticeRepository),
-        _ProfileAdapters.metrics,
-    )
-    cache = providers.Singleton(InMemoryCache, _ProfileAdapters.clock)
-    tokens = providers.Singleton(InMemoryTokenStore, _ProfileAdapters.clock)
-    throttle = providers.Singleton(InMemoryThrottle, _ProfileAdapters.clock)
-    search_history = providers.Singleton(InMemorySearchHistory, _ProfileAdapters.clock)
-    ranking = providers.Singleton(InMemoryRanking, _ProfileAdapters.clock)
-    ledger_feed = providers.Singleton(InMemoryLedgerFeed, _ProfileAdapters.clock)
-    coupons = providers.Singleton(InMemoryCouponLedger, ledger_feed)
-    archive = providers.Singleton(InMemoryCouponArchive)
-    lock = providers.Singleton(InMemoryLock, _ProfileAdapters.clock)
-    bus = providers.Singleton(InMemoryEventBus, _ProfileAdapters.clock)
-    usage = providers.Singleton(InMemoryUsageLog, _ProfileAdapters.clock)
-    probes = providers.Dict(memory=providers.Singleton(InMemoryProbe))
-    closeables = providers.List(bus)
-    startables = providers.List()
-
-
-def _error_counter(metrics: Metrics, backend: str) -> Callable[[str], None]:
-    counter = metrics.redis_errors if backend == "redis" else metrics.db_errors
-
-    def count(kind: str) -> None:
-        counter.labels(kind).inc()
-
-    return count
-
-
-def _memory_report(metrics: Metrics) -> Callable[[int, int], None]:
-    def report(used: int, limit: int) -> None:
-        metrics.redis_memory_used.set(used)
-        metrics.redis_memory_max.set(limit)
-
-    return report
-
-
-def _half(seconds: float) -> float:
-    return seconds / 2
-
-
-def _redis_client(
-    settings: Settings, max_connections: int = MAX_CONNECTIONS
-) -> Redis | SentinelMaster:
-    """One Redis at `REDIS_URL`, or (the `sentinel` profile) whichever the Sentinels name."""
-    deadline = settings.request_deadline_seconds
-    if settings.profile is Profile.SENTINEL:
-        return connect_via_sentinel(
-            settings.redis_sentinels,
-            settings.redis_sentinel_service,
-            deadline_seconds=deadline,
-            max_connections=max_connections,
-        )
-    return connect(settings.redis_url, deadline_seconds=deadline, max_connections=max_connections)
-
-
-LEDGER_CONNECTIONS = 2
-"""The ledger worker's own pool: its blocking reads never hold a slot requests wait for."""
-
-
-def _blocking_read_seconds(deadline_seconds: float) -> float:
-    # A blocking read must end well inside the socket timeout, or the client gives up on it.
-    return Timing.within(deadline_seconds).socket_timeout / 2
-
-
-def _durability(settings: Settings) -> Durability:
-    return Durability(
-        replicas=settings.redis_wait_replicas,
-        timeout_ms=Timing.within(settings.request_deadline_seconds).wait_timeout_ms,
-    )
-
-
-class RedisAdapters(_ProfileAdapters):
-    """The `redis` and `sentinel` profiles: Redis for everything but notices, which live in
-    the SQL database at `DATABASE_URL`."""
-
-    _deadline = _ProfileAdapters.settings.provided.request_deadline_seconds
-    database = providers.Singleton(
-        SqlDatabase,
-        _ProfileAdapters.settings.provided.database_url,
-        deadline_seconds=_deadline,
-        migrate=_ProfileAdapters.settings.provided.migrate,
-        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "database"),
-    )
-    notices = providers.Singleton(
-        CountingNoticeRepository,
-        providers.Singleton(
-            SqlNoticeRepository, database.provided.engine, database.provided.errors
-        ),
-        _ProfileAdapters.metrics,
-    )
-    client = providers.Singleton(_redis_client, _ProfileAdapters.settings)
-    connector = providers.Singleton(
-        RedisConnector,
-        client,
-        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "redis"),
-        durability=providers.Callable(_durability, _ProfileAdapters.settings),
-    )
-    cache = providers.Singleton(RedisCache, connector)
-    tokens = providers.Singleton(RedisTokenStore, connector)
-    throttle = providers.Singleton(RedisThrottle, connector)
-    search_history = providers.Singleton(RedisSearchHistory, connector)
-    ranking = providers.Singleton(RedisRanking, connector)
-    coupons = providers.Singleton(RedisCouponLedger, connector)
-    ledger_connector = providers.Singleton(
-        RedisConnector,
-        providers.Singleton(_redis_client, _ProfileAdapters.settings, LEDGER_CONNECTIONS),
-        on_error=providers.Callable(_error_counter, _ProfileAdapters.metrics, "redis"),
-    )
-    ledger_feed = providers.Singleton(
-        RedisLedgerFeed,
-        ledger_connector,
-        max_block_seconds=providers.Callable(_blocking_read_seconds, _deadline),
-    )
-    archive = providers.Singleton(
-        SqlCouponArchive, database.provided.engine, database.provided.errors
-    )
-    lock = providers.Singleton(RedisLock, connector)
-    bus = providers.Singleton(
-        RedisEventBus, connector, confirm_timeout_seconds=providers.Callable(_half, _deadline)
-    )
-    usage = providers.Singleton(RedisUsageLog, connector)
-    probes = providers.Dict(
-        redis=providers.Singleton(
-            RedisProbe,
-            connector,
-            on_memory=providers.Callable(_memory_report, _ProfileAdapters.metrics),
-        ),
-        database=providers.Singleton(SqlProbe, database.provided.engine, database.provided.errors),
-    )
-    # NOTE: closed in reverse: the bus first.
-    closeables = providers.List(database, connector, ledger_connector, bus)
-    startables = providers.List(database)
+from ports.cache import Cache
 
 
 def _consumer_name() -> str:
@@ -248,7 +63,7 @@ def _in_app_workers(settings: Settings, worker: ArchiveIssuedCoupons) -> list[Ba
     return [BackgroundTask(worker)] if settings.ledger_worker_in_app else []
 
 
-def _enabled_cache(enabled: bool, cache: object) -> object | None:
+def _enabled_cache(enabled: bool, cache: Cache) -> Cache | None:
     return cache if enabled else None
 
 
@@ -350,7 +165,7 @@ class Application(containers.DeclarativeContainer):
         check_readiness=providers.Singleton(
             CheckReadiness,
             adapters.probes,
-            timeout_seconds=providers.Callable(_half, deadline),
+            timeout_seconds=providers.Callable(half, deadline),
         ),
     )
     ledger_worker = providers.Singleton(

@@ -9,17 +9,17 @@ import logging
 import signal
 import sys
 import time
-from typing import Any, TextIO
+from typing import TextIO
 
 from adapters.ledger_entries import epoch_ms
-from composition.lifecycle import Backends, BackgroundTask
+from composition.lifecycle import BackgroundTask
 from composition.root import Assembly, build
 from composition.settings import Profile, Settings
 from domain.model.coupons import IssuedCoupon
 from domain.model.errors import NotFound
 from domain.model.ledger import Drift
 from domain.usecases.archiving import ArchiveIssuedCoupons
-from domain.usecases.reconciling import ReconcileCoupons, Reconciliation
+from domain.usecases.reconciling import Reconciliation
 from ports.errors import PortError
 
 log = logging.getLogger(__name__)
@@ -55,13 +55,12 @@ def run_worker(settings: Settings, *, progress_seconds: float = PROGRESS_SECONDS
 
 
 async def _work(built: Assembly, progress_seconds: float) -> int:
-    container: Any = built.container
-    worker: ArchiveIssuedCoupons = container.ledger_worker()
+    worker = built.ledger_worker()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    backends = _backends(built)
+    backends = built.profile_backends()
     await backends.startup()
     running = BackgroundTask(worker)
     await running.start()
@@ -108,10 +107,9 @@ def reconcile(
 
 
 async def _reconcile(built: Assembly, event_id: int | None, fix: bool, out: TextIO) -> int:
-    container: Any = built.container
-    use_case: ReconcileCoupons = container.reconcile_coupons()
+    use_case = built.reconcile()
     started = time.monotonic()
-    backends = _backends(built)
+    backends = built.profile_backends()
     drifting = 0
     try:
         await backends.startup()
@@ -136,12 +134,6 @@ async def _reconcile(built: Assembly, event_id: int | None, fix: bool, out: Text
         out.write(f"{len(event_ids) - drifting} clean, {drifting} with drift\n")
     out.write(f"({time.monotonic() - started:.2f} s)\n")
     return EXIT_DRIFT if drifting else 0
-
-
-def _backends(built: Assembly) -> Backends:
-    """The profile's backends alone (the app's own ledger worker is not started)."""
-    adapters: Any = built.adapters
-    return Backends(adapters.closeables(), adapters.startables())
 
 
 def report(result: Reconciliation) -> str:

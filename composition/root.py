@@ -7,8 +7,12 @@ from dependency_injector import containers
 
 from adapters.http.app import HttpOptions
 from adapters.http.edge import ASGIApp
-from composition.containers import Application, MemoryAdapters, RedisAdapters
+from composition.containers import Application
+from composition.lifecycle import Backends
+from composition.profiles import PROFILES
 from composition.settings import DEFAULT_DATABASE_URL, Profile, Settings
+from domain.usecases.archiving import ArchiveIssuedCoupons
+from domain.usecases.reconciling import ReconcileCoupons
 from ports.clock import Clock
 from ports.secrets import SecretSource
 
@@ -29,6 +33,25 @@ class Assembly:
     def app(self) -> ASGIApp:
         app: ASGIApp = self.container.http_app()
         return app
+
+    def backends(self) -> Backends:
+        """What the app starts and stops on ASGI lifespan: the profile's backends, and the
+        ledger worker unless `LEDGER_WORKER_IN_APP` is off."""
+        backends: Backends = self.container.backends()
+        return backends
+
+    def profile_backends(self) -> Backends:
+        """The profile's backends alone (the ledger commands start no ledger worker of the
+        app's)."""
+        return Backends(self.adapters.closeables(), self.adapters.startables())
+
+    def ledger_worker(self) -> ArchiveIssuedCoupons:
+        worker: ArchiveIssuedCoupons = self.container.ledger_worker()
+        return worker
+
+    def reconcile(self) -> ReconcileCoupons:
+        use_case: ReconcileCoupons = self.container.reconcile_coupons()
+        return use_case
 
 
 def assemble(
@@ -71,12 +94,7 @@ def assemble(
         container.clock.override(clock)
     if secret_source is not None:
         container.secrets.override(secret_source)
-    profiles: dict[Profile, type[MemoryAdapters | RedisAdapters]] = {
-        Profile.MEMORY: MemoryAdapters,
-        Profile.REDIS: RedisAdapters,
-        Profile.SENTINEL: RedisAdapters,
-    }
-    adapters = profiles[settings.profile](
+    adapters = PROFILES[settings.profile](
         clock=container.clock, metrics=container.metrics, settings=container.settings
     )
     container.adapters.override(adapters)

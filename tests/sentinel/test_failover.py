@@ -198,7 +198,7 @@ async def test_an_sse_client_resumes_across_a_failover_with_last_event_id(
             ) as again:
                 replayed = await read_events(again, 1)
     finally:
-        await assembly.container.backends().shutdown()
+        await assembly.backends().shutdown()
 
     assert [event["event"] for event in replayed] == ["missed"]
     assert EventId.parse(replayed[0]["id"]) > EventId.parse(seen[0]["id"])
@@ -236,7 +236,7 @@ async def test_a_write_fewer_replicas_acknowledge_is_a_503_and_counted(
             )
             metrics = (await api.simulate_get("/metrics")).text
     finally:
-        await assembly.container.backends().shutdown()
+        await assembly.backends().shutdown()
 
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "1"

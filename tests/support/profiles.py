@@ -51,24 +51,20 @@ async def redis_profile(
     """The profile as the app builds it; with `worker`, its backends and its ledger worker
     started as on ASGI lifespan."""
     built = assemble(settings)
-    container: Any = built.container
     adapters: Any = built.adapters
+    backends = built.backends() if worker else built.profile_backends()
     if worker:
-        await container.backends().startup()
+        await backends.startup()
     try:
         yield RunningProfile(
             built,
-            container.usecases(),
+            built.container.usecases(),
             adapters.coupons(),
             adapters.archive(),
             adapters.ledger_feed(),
         )
     finally:
-        if worker:
-            await container.backends().shutdown()
-        else:
-            for closeable in reversed(adapters.closeables()):
-                await closeable.close()
+        await backends.shutdown()
 
 
 async def until(condition: Callable[[], Awaitable[bool]], *, within: float = 60) -> None:

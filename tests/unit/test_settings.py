@@ -140,7 +140,7 @@ def test_an_empty_variable_counts_as_unset() -> None:
 def test_the_app_runs_a_ledger_worker_unless_told_not_to(in_app: str, workers: int) -> None:
     settings = Settings.from_environ({"APP_PROFILE": "redis", "LEDGER_WORKER_IN_APP": in_app})
 
-    backends = assemble(settings).container.backends()  # no I/O: nothing to close
+    backends = assemble(settings).backends()  # no I/O: nothing to close
 
     assert len(backends.background) == workers
 

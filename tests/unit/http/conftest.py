@@ -79,7 +79,7 @@ async def assembly(
     try:
         yield built
     finally:
-        await built.container.backends().shutdown()
+        await built.backends().shutdown()
         if profile_settings.profile is Profile.SENTINEL:
             collect_sentinel_leftovers()
 
@@ -106,7 +106,7 @@ async def rebuild(
 
     yield rebuild
     for assembly in built:
-        await assembly.container.backends().shutdown()
+        await assembly.backends().shutdown()
 
 
 @pytest.fixture

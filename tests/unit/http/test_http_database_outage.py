@@ -50,7 +50,7 @@ async def api(
     assembly = assemble(on_postgres, clock=clock)
     async with testing.ASGIConductor(assembly.app()) as conductor:
         yield conductor
-    await assembly.container.backends().shutdown()
+    await assembly.backends().shutdown()
 
 
 async def in_time(request: Awaitable[testing.Result]) -> testing.Result:
