@@ -1,5 +1,5 @@
-"""Requests/s of a cached `GET /notices` against `GET /healthz`, for several servers side by
-side in one run, with wrk on loopback.
+"""Requests/s of a cached `GET /notices` (and, with --post, of `POST /usage`) against
+`GET /healthz`, for several servers side by side in one run, with wrk on loopback.
 
 Each target is one uvicorn worker serving a build of this project (a checkout directory) on a
 profile. All targets run at once on CPU 0, wrk on CPU 1 (when taskset exists); every round
@@ -12,10 +12,13 @@ the ratios in "cpu" columns are computed from them (work per request, inverted, 
 ratio above 1 means cheaper, like the req/s ratios).
 
     .venv/bin/python ops/throughput.py [--build NAME=DIR ...] [--profile memory|redis ...]
-        [--baseline] [--rounds 5] [--seconds 6] [--connections 50]
+        [--baseline] [--post] [--rounds 5] [--seconds 6] [--connections 50]
 
 --baseline adds `ops/baseline_app.py` (bare Falcon + one redis.asyncio GET of the same page
 bytes) as one more target, and the report gives each target's /notices against it.
+
+--post adds the hot write: `POST /usage` with a small record and payload (the body decoded,
+validated and appended to the store), reported like /notices (ratio usage/healthz).
 
 Defaults: this checkout, memory profile. The redis profile needs a Redis: REDIS_URL, or
 ops/redis.sh start. Example, before and after a change, both profiles:
@@ -36,12 +39,17 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from common import ROOT, checkout, free_port
 
 NOTICES = 20
+USAGE_BODY = (
+    '{"source":"throughput","seq":7,'
+    '"payload":{"kind":"api_call","path":"/v1/things","ms":12,"ok":true}}'
+)
 
 
 @dataclass
@@ -54,8 +62,9 @@ class Target:
     port: int = 0
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
-    results: dict[str, list[float]] = field(default_factory=lambda: {"healthz": [], "notices": []})
-    cpu: dict[str, list[float]] = field(default_factory=lambda: {"healthz": [], "notices": []})
+    endpoints: tuple[str, ...] = ("healthz", "notices")
+    results: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def base(self) -> str:
@@ -132,11 +141,28 @@ def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(target: Target, path: str, seconds: int, connections: int) -> tuple[float, float]:
+def usage_script(target: Target, scratch: Path) -> Path:
+    """A wrk script posting USAGE_BODY with the target's token."""
+    script = scratch / f"usage-{target.port}.lua"
+    script.write_text(
+        'wrk.method = "POST"\n'
+        f"wrk.body = '{USAGE_BODY}'\n"
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {target.token}"\n'
+    )
+    return script
+
+
+def wrk(
+    target: Target, endpoint: str, seconds: int, connections: int, scratch: Path
+) -> tuple[float, float]:
     """Requests per second, and the server's CPU microseconds per request."""
+    path = "/usage" if endpoint == "usage" else f"/{endpoint}"
     command = [
         *pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"{target.base}{path}",
     ]  # fmt: skip
+    if endpoint == "usage":
+        command += ["-s", str(usage_script(target, scratch))]
     before = cpu_seconds(target.process)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     spent = cpu_seconds(target.process) - before
@@ -152,6 +178,7 @@ def main() -> None:
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR", type=checkout)
     parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
+    parser.add_argument("--post", action="store_true", help="also measure POST /usage")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=50)
@@ -159,8 +186,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("throughput: wrk is missing (Debian: apt-get install wrk)")
     builds = args.build or [("this", ROOT)]
+    endpoints = ("healthz", "notices", "usage") if args.post else ("healthz", "notices")
     targets = [
-        Target(f"{name}/{profile}", Path(directory).resolve(), profile)
+        Target(f"{name}/{profile}", Path(directory).resolve(), profile, endpoints=endpoints)
         for profile in args.profile or ["memory"]
         for name, directory in builds
     ]
@@ -183,57 +211,74 @@ def main() -> None:
         print(
             f"GET /notices: {NOTICES} notices, {page} bytes, a cache hit; "
             f"wrk -t1 -c{args.connections} -d{args.seconds}s; {args.rounds} rounds; "
-            f"{len(targets)} servers on CPU 0, wrk on CPU 1",
+            f"{len(targets)} servers on CPU 0, wrk on CPU 1"
+            + (f"; POST /usage {len(USAGE_BODY)} bytes" if args.post else ""),
             flush=True,
         )
         for target in targets:  # warm-up
-            wrk(target, "/healthz", 1, args.connections)
-            wrk(target, "/notices", 1, args.connections)
+            for endpoint in target.endpoints:
+                wrk(target, endpoint, 1, args.connections, scratch)
         for round_ in range(1, args.rounds + 1):
             for target in targets:
-                for endpoint in ("healthz", "notices"):
-                    rps, cpu = wrk(target, f"/{endpoint}", args.seconds, args.connections)
+                for endpoint in target.endpoints:
+                    rps, cpu = wrk(target, endpoint, args.seconds, args.connections, scratch)
                     target.results[endpoint].append(rps)
                     target.cpu[endpoint].append(cpu)
-                health, notices = target.results["healthz"][-1], target.results["notices"][-1]
-                print(
-                    f"round {round_} {target.name:<16} /healthz {health:8.0f}  "
-                    f"/notices {notices:8.0f}  ratio {notices / health:.3f}  "
-                    f"cpu/req {target.cpu['healthz'][-1]:5.0f} "
-                    f"/ {target.cpu['notices'][-1]:5.0f} us",
-                    flush=True,
-                )
+                print(f"round {round_} {target.name:<16}", round_line(target), flush=True)
     finally:
         for target in targets:
             if target.process is not None:
                 target.process.terminate()
                 target.process.wait(timeout=10)
         shutil.rmtree(scratch, ignore_errors=True)
-    print("\nmedians:")
-    baseline = targets[-1] if args.baseline else None
+    report(targets, targets[-1] if args.baseline else None)
+
+
+def round_line(target: Target) -> str:
+    health = target.results["healthz"][-1]
+    parts = [f"/healthz {health:8.0f}"]
+    for endpoint in target.endpoints[1:]:
+        rps = target.results[endpoint][-1]
+        parts.append(f"/{endpoint} {rps:8.0f} ({rps / health:.3f})")
+    cpu = " / ".join(f"{target.cpu[endpoint][-1]:5.0f}" for endpoint in target.endpoints)
+    return "  ".join(parts) + f"  cpu/req {cpu} us"
+
+
+def report(targets: list[Target], baseline: Target | None) -> None:
+    """Per target, the medians and the ratios to /healthz; per profile, each build against the
+    first build; with a baseline, each target's /notices against it."""
+    median = statistics.median
+    print("\nmedians (req/s, server CPU us/req; ratios to /healthz, cpu ratios inverted):")
     for target in targets:
-        health_rps, notice_rps = target.results["healthz"], target.results["notices"]
-        ratios = [n / h for n, h in zip(notice_rps, health_rps, strict=True)]
-        cpu_health, cpu_notices = target.cpu["healthz"], target.cpu["notices"]
-        line = (
-            f"  {target.name:<16} /healthz {statistics.median(health_rps):8.0f} req/s "
-            f"{statistics.median(cpu_health):5.0f} us  "
-            f"/notices {statistics.median(notice_rps):8.0f} req/s "
-            f"{statistics.median(cpu_notices):5.0f} us  "
-            f"notices/healthz {statistics.median(ratios):.3f} "
-            f"(cpu {statistics.median(cpu_health) / statistics.median(cpu_notices):.3f})"
-        )
+        health = target.results["healthz"]
+        line = f"  {target.name:<16}"
+        for endpoint in target.endpoints:
+            rps, cpu = target.results[endpoint], target.cpu[endpoint]
+            line += f" /{endpoint} {median(rps):8.0f} {median(cpu):5.0f} us"
+            if endpoint != "healthz":
+                ratio = median([r / h for r, h in zip(rps, health, strict=True)])
+                line += f" ({ratio:.3f}, cpu {median(target.cpu['healthz']) / median(cpu):.3f})"
         if baseline is not None and target is not baseline:
-            against = [n / b for n, b in zip(notice_rps, baseline.results["notices"], strict=True)]
-            best = max(notice_rps) / max(baseline.results["notices"])
-            cpu_against = statistics.median(baseline.cpu["notices"]) / statistics.median(
-                cpu_notices
-            )
+            notices, bare = target.results["notices"], baseline.results["notices"]
+            against = median([n / b for n, b in zip(notices, bare, strict=True)])
+            cpu_against = median(baseline.cpu["notices"]) / median(target.cpu["notices"])
+            best = max(notices) / max(bare)
             line += (
-                f"  notices/baseline {statistics.median(against):.3f} "
-                f"(cpu {cpu_against:.3f}, best rounds {best:.3f})"
+                f"  notices/baseline {against:.3f} (cpu {cpu_against:.3f}, best rounds {best:.3f})"
             )
         print(line)
+    first: dict[str, Target] = {}
+    for target in targets:
+        reference = first.setdefault(target.profile, target)
+        if reference is target:
+            continue
+        ratios = []
+        for endpoint in target.endpoints:
+            pairs = zip(target.results[endpoint], reference.results[endpoint], strict=True)
+            faster = median([a / b for a, b in pairs])
+            cheaper = median(reference.cpu[endpoint]) / median(target.cpu[endpoint])
+            ratios.append(f"/{endpoint} {faster:.3f} (cpu {cheaper:.3f})")
+        print(f"  {target.name} / {reference.name}: " + "  ".join(ratios))
 
 
 _STORE_BASELINE_PAGE = (
