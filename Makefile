@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install servers run test lint typecheck typecheck-k6 imports pytest fuzz load bench \
+.PHONY: install servers run test test-unit lint typecheck typecheck-k6 imports pytest fuzz load bench \
 	redis-start redis-stop pg-start pg-stop clean
 
 install: $(STAMP)
@@ -19,6 +19,10 @@ run: install
 	$(BIN)/redis-practice serve --host $(HOST) --port $(PORT)
 
 test: install servers lint typecheck typecheck-k6 imports pytest
+
+# The fast layer alone, in seconds: tests/unit needs no server and starts no process.
+test-unit: install
+	@$(MAKE) --no-print-directory pytest PYTEST_ARGS="tests/unit $(PYTEST_ARGS)"
 
 # The contract and HTTP suites start their own redis-server and PostgreSQL cluster on free
 # ports: install them when missing (as root); with CI=true a missing server fails the run

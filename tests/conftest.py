@@ -5,15 +5,28 @@ from collections.abc import Iterator
 import pytest
 
 from adapters.sql.migrations import upgrade
+from composition.settings import Settings
 from tests.support.clock import ManualClock
 from tests.support.postgres_server import PostgresServer, running_postgres
 from tests.support.redis_server import RedisServer, running_redis
+from tests.support.secrets import ScriptedSecrets
 from tests.support.sentinel_topology import SentinelTopology, running_topology
+from tests.support.settings import settings_for_tests
 
 
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return settings_for_tests()
+
+
+@pytest.fixture
+def secrets() -> ScriptedSecrets:
+    return ScriptedSecrets()
 
 
 @pytest.fixture(scope="session")

@@ -1,23 +1,23 @@
-"""Reading requests into their declared Structs: 413 and 400 for bodies the parser refuses, 422
-with every broken rule at once for well-formed input that breaks the declarations.
+"""Requests as their declared Structs: 422 with every broken rule at once for well-formed input
+that breaks the declarations.
 
-The fast path is one msgspec decode into the Struct. Only when it fails are the fields checked
-one by one, so that a client learns everything wrong with a request in one answer.
+A body is parsed once (`adapters.http.parsing`) and converted into its Struct by msgspec. Only
+when that fails are the fields checked one by one, so that a client learns everything wrong
+with a request in one answer.
 """
 
 import functools
-import json
 import re
 import typing
 from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 
-import falcon.asgi
 import msgspec
 
 from adapters.http.declared import base, beyond_stated_bounds, meta
 from adapters.http.messages.fields import TEXT, WHITESPACE
 from adapters.http.messages.problems import FieldError
+from adapters.http.parsing import OutOfRange, malformed, parse
 from adapters.http.problems import HttpProblem
 
 S = TypeVar("S", bound=msgspec.Struct)
@@ -30,34 +30,17 @@ _DECIMAL = re.compile(r"-?[0-9]{1,20}")
 _PATH = re.compile(r"\s+- at `\$(?:\.(\w+))?[^`]*`$")
 
 
-class _DuplicateMember(ValueError):
-    pass
-
-
-async def read_body(req: falcon.asgi.Request, max_body_bytes: int) -> bytes:
-    """The raw body, read at most one byte past the limit: 413 beyond it, 400 if empty."""
-    raw: bytes = await req.stream.read(max_body_bytes + 1)
-    if len(raw) > max_body_bytes:
-        raise HttpProblem(413, f"the body must be at most {max_body_bytes} bytes")
-    if not raw.strip():
-        raise HttpProblem(400, "a JSON body is required")
-    return raw
-
-
 def decode_body(raw: bytes, kind: type[S]) -> S:
     """The body as a `kind`: 400 if it is not one well-formed JSON document (duplicate object
     members included), 422 listing every rule it breaks."""
     try:
-        value: S = _decoder(kind).decode(raw)
-    except msgspec.ValidationError as error:
-        document = _parse(raw)
-        if document is None:
-            raise _invalid([_error_at(error)]) from None
+        document = parse(raw)
+    except OutOfRange:
+        raise _out_of_range(raw, kind) from None
+    try:
+        value: S = msgspec.convert(document, kind)
+    except msgspec.ValidationError:
         value = _checked(kind, document)
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise _malformed(error) from None
-    else:
-        _refuse_duplicate_members(raw)
     refused = [
         FieldError(name, f"must nest at most {MAX_DEPTH} levels")
         for name in kind.__struct_fields__
@@ -123,11 +106,6 @@ def _query_value(raw: str | list[str], declared: Any) -> tuple[object, str | Non
 
 
 @functools.cache
-def _decoder(kind: type[S]) -> msgspec.json.Decoder[S]:
-    return msgspec.json.Decoder(kind)
-
-
-@functools.cache
 def _defaults(kind: type[S]) -> S:
     try:
         return kind()
@@ -137,37 +115,16 @@ def _defaults(kind: type[S]) -> S:
         ) from None
 
 
-def _parse(raw: bytes) -> object:
-    """The body as plain values, for checking its fields one by one; 400 if malformed."""
+def _out_of_range(raw: bytes, kind: type[msgspec.Struct]) -> HttpProblem:
+    """422 naming the field that holds a number beyond what it can hold: msgspec's typed
+    decoder says which (a refusal's second reading, never an accepted body's)."""
     try:
-        document = msgspec.json.decode(raw)
-    except msgspec.ValidationError:
-        return None  # a number beyond a double: the typed decode already named it
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
-        raise _malformed(error) from None
-    _refuse_duplicate_members(raw)
-    return document
-
-
-def _refuse_duplicate_members(raw: bytes) -> None:
-    # NOTE: every fast parser keeps the last of repeated members silently; the standard
-    # library's hook sees them all. It runs after msgspec accepted the body, so the body is
-    # known to be well-formed, free of lone surrogates, and of a depth the stack can take.
-    try:
-        json.loads(raw, object_pairs_hook=_unique_members)
-    except _DuplicateMember as duplicate:
-        raise HttpProblem(400, f"the body is not valid JSON: {duplicate}") from None
-    except RecursionError as error:
-        raise _malformed(error) from None
-
-
-def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        names = [name for name, _ in pairs]
-        repeated = next(name for name in names if names.count(name) > 1)
-        raise _DuplicateMember(f"an object repeats the member {repeated!r}")
-    return members
+        msgspec.json.decode(raw, type=kind)
+    except msgspec.ValidationError as error:
+        return _invalid([_error_at(error)])
+    except msgspec.DecodeError as error:
+        return malformed(error)
+    return _invalid([FieldError("body", "holds a number out of range")])
 
 
 def _checked(kind: type[S], document: object) -> S:
@@ -242,7 +199,7 @@ def _in_words(message: str, declared: Any, value: object) -> str:
     if message.startswith("Invalid enum value"):
         choices = typing.get_args(base(declared)) if declared is not None else ()
         return "must be one of: " + ", ".join(map(str, choices))
-    if message == "Number out of range":
+    if message in ("Number out of range", "Integer value out of range"):
         return "is out of range"
     match = _EXPECTED.match(message)
     if match is None:
@@ -275,12 +232,6 @@ def _too_deep(value: object) -> bool:
 
 def _description(declared: Any) -> str:
     return meta(declared).description or "well-formed"
-
-
-def _malformed(error: Exception) -> HttpProblem:
-    if isinstance(error, RecursionError):
-        return HttpProblem(400, "the body is not valid JSON: it nests too deeply")
-    return HttpProblem(400, f"the body is not valid JSON: {error}")
 
 
 def _invalid(errors: list[FieldError]) -> HttpProblem:

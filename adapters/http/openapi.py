@@ -6,7 +6,8 @@ from typing import Any, Final
 import msgspec
 
 from adapters.http.messages.problems import Problem, ValidationProblem
-from adapters.http.routes import ROUTES, Auth, Header, Operation, Reply, Route, statuses
+from adapters.http.routes import ROUTES
+from adapters.http.routing import Auth, Header, Operation, Reply, Route, statuses
 
 Json = dict[str, Any]
 REF: Final = "#/components/schemas/{name}"

@@ -11,7 +11,6 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from adapters.inmemory.coupon_archive import InMemoryCouponArchive
-from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.redis.client import RedisConnector
 from adapters.redis.coupon_ledger import RedisCouponLedger
 from adapters.redis.lock import RedisLock
@@ -24,6 +23,7 @@ from domain.usecases.coupons import LiveEvents
 from tests.benchmarks.conftest import Loop
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.coupons import open_event
+from tests.support.telemetry import CountingTelemetry
 
 pytestmark = pytest.mark.benchmark
 CLAIMERS = 200

@@ -9,7 +9,6 @@ import asyncio
 import pytest
 
 from adapters.inmemory.coupon_archive import InMemoryCouponArchive
-from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.system.secrets import SystemSecrets
 from domain.model.coupons import (
     ClaimStrategy,
@@ -26,6 +25,7 @@ from tests.contract.backends import Backend
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.clock import ManualClock
 from tests.support.coupons import ChecksBeforeActs, open_event
+from tests.support.telemetry import CountingTelemetry
 
 CLAIMERS, QUANTITY = 2_000, 100
 

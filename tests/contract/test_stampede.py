@@ -11,7 +11,6 @@ import pytest
 
 from adapters.http.messages.notices import render_page
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
-from adapters.inmemory.telemetry import CountingTelemetry
 from domain.model.notices import CachePolicy, CacheStatus, Notice, NoticeDraft, NoticePage
 from domain.model.paging import PageRequest
 from domain.usecases.notices import ListNotices, PostNotice
@@ -21,6 +20,7 @@ from tests.contract.backends import Backend
 from tests.contract.repositories import RepositoryBackend
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.clock import ManualClock
+from tests.support.telemetry import CountingTelemetry
 
 FIRST = PageRequest(limit=20)
 AT = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)

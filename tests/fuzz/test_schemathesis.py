@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.app_server import ADMIN_TOKEN, INGEST_TOKEN, ROOT, running_app
+from tests.support.app_server import ROOT, running_app
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.settings import ADMIN_TOKEN, INGEST_TOKEN
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

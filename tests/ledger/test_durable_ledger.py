@@ -16,7 +16,6 @@ import psycopg
 import pytest
 from redis.asyncio import Redis
 
-from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.redis import keys
 from adapters.sql.migrations import upgrade
 from adapters.system.clock import SystemClock
@@ -44,6 +43,7 @@ from tests.support.profiles import (
     until,
 )
 from tests.support.redis_server import RedisServer, running_redis
+from tests.support.telemetry import CountingTelemetry
 
 ROOT = Path(__file__).resolve().parents[2]
 

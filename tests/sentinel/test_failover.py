@@ -20,7 +20,7 @@ from ports.event_bus import Subscription
 from tests.contract.redis_backends import SentinelBackend
 from tests.support.postgres_server import PostgresServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
-from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
+from tests.support.settings import ADMIN_TOKEN, OTP_SECRET
 
 DEADLINE_SECONDS = 2.0
 RECOVERY_BOUND_SECONDS = 10.0

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.redis_server import free_port
+from tests.support.settings import ADMIN_TOKEN, INGEST_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_TOKEN = "admin-token-for-tests-0123456789"
-INGEST_TOKEN = "ingest-token-for-tests-0123456789"
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Unit tests: the model, the use-cases on in-memory adapters, and the HTTP API."""
+"""Unit tests, no server and no child process: the model, the use-cases on in-memory adapters, the
+edge's declarations and parsing. `make test-unit` runs them alone, in seconds."""

@@ -4,30 +4,11 @@ import pytest
 from dependency_injector import providers
 
 from adapters.http.app import UseCases
-from adapters.inmemory.telemetry import CountingTelemetry
 from composition.root import Assembly, assemble
 from composition.settings import Settings
 from tests.support.clock import ManualClock
 from tests.support.secrets import ScriptedSecrets
-
-ADMIN_TOKEN = "admin-token-for-tests-0123456789"
-INGEST_TOKEN = "ingest-token-for-tests-0123456789"
-OTP_SECRET = "otp-secret-for-tests-0123456789"
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(
-        admin_token=ADMIN_TOKEN,
-        ingest_token=INGEST_TOKEN,
-        otp_secret=OTP_SECRET,
-        otp_expose_code=True,
-    )
-
-
-@pytest.fixture
-def secrets() -> ScriptedSecrets:
-    return ScriptedSecrets()
+from tests.support.telemetry import CountingTelemetry
 
 
 @pytest.fixture

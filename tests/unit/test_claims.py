@@ -10,7 +10,6 @@ import pytest
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
 from adapters.inmemory.lock import InMemoryLock
-from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.system.secrets import SystemSecrets
 from domain.model.coupons import (
     ClaimStrategy,
@@ -27,6 +26,7 @@ from ports.errors import BackendUnavailable
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.archive import FlakyArchive
 from tests.support.clock import ManualClock
+from tests.support.telemetry import CountingTelemetry
 
 SAFE = [ClaimStrategy.ATOMIC, ClaimStrategy.LOCK]
 ALICE, BOB = UserId("alice"), UserId("bob")

@@ -7,7 +7,6 @@ import pytest
 from dependency_injector import providers
 
 from adapters.http.app import UseCases
-from adapters.inmemory.telemetry import CountingTelemetry
 from composition.root import assemble
 from composition.settings import Settings
 from domain.model.coupons import ClaimStrategy, Coupon, CouponEventDraft
@@ -18,6 +17,7 @@ from domain.model.paging import PageRequest
 from ports.errors import LockNotAcquired
 from ports.lock import Lock
 from tests.support.clock import ManualClock
+from tests.support.telemetry import CountingTelemetry
 
 SAFE = [ClaimStrategy.ATOMIC, ClaimStrategy.LOCK]
 

@@ -10,7 +10,6 @@ import pytest
 
 from adapters.inmemory.coupon_ledger import InMemoryCouponLedger
 from adapters.inmemory.ledger_feed import InMemoryLedgerFeed
-from adapters.inmemory.telemetry import CountingTelemetry
 from composition.lifecycle import BackgroundTask
 from domain.model.coupons import (
     ClaimStrategy,
@@ -27,6 +26,7 @@ from domain.usecases.reconciling import ReconcileCoupons
 from ports.errors import BackendUnavailable
 from tests.support.archive import FlakyArchive
 from tests.support.clock import START, ManualClock
+from tests.support.telemetry import CountingTelemetry
 
 POLICY = WorkerPolicy(batch_size=10, block_seconds=0, reclaim_idle_seconds=30)
 

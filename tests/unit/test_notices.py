@@ -12,7 +12,6 @@ from dependency_injector import providers
 from adapters.http.app import UseCases
 from adapters.inmemory.cache import InMemoryCache
 from adapters.inmemory.notice_repository import InMemoryNoticeRepository
-from adapters.inmemory.telemetry import CountingTelemetry
 from composition.root import Assembly, assemble
 from composition.settings import Settings
 from domain.model.events import ChannelEvent
@@ -21,6 +20,7 @@ from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheLookup, FillTicket
 from ports.errors import BackendUnavailable
 from tests.support.clock import ManualClock
+from tests.support.telemetry import CountingTelemetry
 
 FIRST_PAGE = PageRequest(limit=20, offset=0)
 

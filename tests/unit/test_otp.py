@@ -9,7 +9,6 @@ import pytest
 from dependency_injector import providers
 
 from adapters.http.app import UseCases
-from adapters.inmemory.telemetry import CountingTelemetry
 from adapters.inmemory.token_store import InMemoryTokenStore
 from composition.root import Assembly
 from composition.settings import Settings
@@ -19,7 +18,8 @@ from domain.model.otp import IssueOutcome, OtpPolicy, Verification
 from tests.support.clock import ManualClock
 from tests.support.otp import another_code
 from tests.support.secrets import ScriptedSecrets
-from tests.unit.conftest import ADMIN_TOKEN, OTP_SECRET
+from tests.support.settings import ADMIN_TOKEN, OTP_SECRET
+from tests.support.telemetry import CountingTelemetry
 
 ALICE = UserId("alice")
 CLIENT = "192.0.2.10"

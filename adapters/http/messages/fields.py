@@ -10,7 +10,7 @@ import functools
 from datetime import UTC, datetime
 from typing import Annotated, Final
 
-from msgspec import Meta
+from msgspec import Meta, Struct
 
 from domain.model.paging import PageRequest
 
@@ -100,6 +100,14 @@ Finite = Annotated[
 
 Limit = Annotated[int, Meta(ge=1, le=100, description="Items per page")]
 Offset = Annotated[int, Meta(ge=0, le=100_000, description="Items to skip")]
+
+
+class Paging(Struct, forbid_unknown_fields=False):
+    """`limit` and `offset` of a list (unknown query parameters are ignored)."""
+
+    limit: Limit = 20
+    offset: Offset = 0
+
 
 Timestamp = Annotated[
     str,

@@ -1,4 +1,4 @@
-"""Bodies of `/notices`: a draft as posted, a notice, a page of notices, the paging query."""
+"""Bodies of `/notices`: a draft as posted, a notice, a page of notices."""
 
 from typing import Annotated, Self
 
@@ -64,10 +64,3 @@ _encode = msgspec.json.Encoder().encode
 def render_page(page: model.NoticePage) -> bytes:
     """A page as clients read it: what the cache keeps and a hit writes as it is."""
     return _encode(NoticePage.of(page))
-
-
-class Paging(Struct, forbid_unknown_fields=False):
-    """`limit` and `offset` of a list (unknown query parameters are ignored)."""
-
-    limit: Limit = 20
-    offset: Offset = 0

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import math
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Final
 
 import falcon.asgi
 import msgspec
@@ -15,9 +15,12 @@ from adapters.http.messages.events import (
     EventMessage,
     Published,
     Reset,
+    StreamEvent,
     StreamHeaders,
     StreamQuery,
 )
+from adapters.http.messages.fields import Name
+from adapters.http.routing import Auth, Operation, Reply, Route, ok
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from domain.usecases.events import FollowChannel, PublishEvent
 from ports.errors import PortError
@@ -164,3 +167,52 @@ def _after(last_event_id: str) -> EventId | None:
         return EventId.parse(last_event_id)
     except ValueError:
         return EventId.ORIGIN
+
+
+ROUTES: Final = (
+    Route(
+        path="/events/stream",
+        resource=EventsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=EventsResource.stream,
+                summary="Follow a channel as Server-Sent Events",
+                reply=Reply(
+                    status=200,
+                    description="`retry:` first; then `id: <id>`, `event: <type>` and "
+                    "`data: <json>` per message (with `Last-Event-ID`, first the kept messages "
+                    "after it, or `event: reset` if they are gone); a comment line as "
+                    "keep-alive",
+                    body=StreamEvent,
+                    media_type="text/event-stream",
+                ),
+                query=StreamQuery,
+                headers=StreamHeaders,
+            ),
+            Operation(
+                method="POST",
+                handler=EventsResource.publish_on_stream,
+                summary="Publish on the channel named `stream`",
+                reply=ok(202, "Published", Published),
+                body=EventMessage,
+                auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+    Route(
+        path="/events/{channel}",
+        resource=EventsResource,
+        params={"channel": Name},
+        operations=(
+            Operation(
+                method="POST",
+                handler=EventsResource.publish,
+                summary="Publish a message on a channel",
+                reply=ok(202, "Published", Published),
+                body=EventMessage,
+                auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+)

@@ -1,9 +1,12 @@
 """`/notices`: the notice board, read through the cache (Level 1)."""
 
+from typing import Final
+
 import falcon.asgi
 
-from adapters.http.messages.fields import page_request
-from adapters.http.messages.notices import Notice, NoticeDraft, Paging
+from adapters.http.messages.fields import Id, Paging, page_request
+from adapters.http.messages.notices import Notice, NoticeDraft, NoticePage
+from adapters.http.routing import Auth, Header, Operation, Route, ok
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 
 
@@ -33,3 +36,41 @@ class NoticesResource:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, notice_id: int
     ) -> Notice:
         return Notice.of(await self._get(notice_id))
+
+
+ROUTES: Final = (
+    Route(
+        path="/notices",
+        resource=NoticesResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=NoticesResource.list_page,
+                summary="List notices, newest first, through the cache",
+                reply=ok(200, "A page", NoticePage, Header.X_CACHE),
+                query=Paging,
+            ),
+            Operation(
+                method="POST",
+                handler=NoticesResource.post,
+                summary="Post a notice; invalidates every cached page",
+                reply=ok(201, "Posted", Notice, Header.LOCATION),
+                body=NoticeDraft,
+                auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+    Route(
+        path="/notices/{notice_id}",
+        resource=NoticesResource,
+        params={"notice_id": Id},
+        operations=(
+            Operation(
+                method="GET",
+                handler=NoticesResource.get,
+                summary="One notice",
+                reply=ok(200, "The notice", Notice),
+            ),
+        ),
+    ),
+)

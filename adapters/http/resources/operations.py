@@ -5,8 +5,9 @@ from typing import Final
 import falcon.asgi
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from adapters.http.messages.operations import Readiness
+from adapters.http.messages.operations import Health, Readiness
 from adapters.http.problems import unavailable
+from adapters.http.routing import Operation, Reply, Route, ok
 from domain.usecases.operations import CheckReadiness
 
 HEALTHY: Final = b'{"status":"ok"}'
@@ -40,3 +41,58 @@ class OperationsResource:
 
     async def openapi(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> bytes:
         return self._openapi
+
+
+ROUTES: Final = (
+    Route(
+        path="/healthz",
+        resource=OperationsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=OperationsResource.health,
+                summary="Liveness, without I/O",
+                reply=ok(200, "Alive", Health),
+                uses_backend=False,
+            ),
+        ),
+    ),
+    Route(
+        path="/readyz",
+        resource=OperationsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=OperationsResource.ready,
+                summary="Readiness: every backend answers",
+                reply=ok(200, "Ready", Readiness),
+            ),
+        ),
+    ),
+    Route(
+        path="/metrics",
+        resource=OperationsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=OperationsResource.metrics,
+                summary="Prometheus metrics",
+                reply=Reply(status=200, description="Text format", media_type="text/plain"),
+                uses_backend=False,
+            ),
+        ),
+    ),
+    Route(
+        path="/openapi.json",
+        resource=OperationsResource,
+        operations=(
+            Operation(
+                method="GET",
+                handler=OperationsResource.openapi,
+                summary="This document",
+                reply=Reply(status=200, description="OpenAPI 3.1"),
+                uses_backend=False,
+            ),
+        ),
+    ),
+)

@@ -1,10 +1,13 @@
 """`/otp` and `/otp/verify`: one-time codes, traded for a session (Level 2)."""
 
+from typing import Final
+
 import falcon.asgi
 
 from adapters.http.clients import client_address
 from adapters.http.messages.otp import OtpIssued, OtpRequest, OtpVerification
 from adapters.http.messages.sessions import Session
+from adapters.http.routing import Operation, Route, ok
 from domain.model.identity import user_id
 from domain.usecases.otp import IssueOtp, VerifyOtp
 
@@ -31,3 +34,35 @@ class OtpResource:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: OtpVerification
     ) -> Session:
         return Session.of(await self._verify(user_id(body.user_id), body.code))
+
+
+ROUTES: Final = (
+    Route(
+        path="/otp",
+        resource=OtpResource,
+        operations=(
+            Operation(
+                method="POST",
+                handler=OtpResource.issue,
+                summary="Issue a 6-digit code (replaces the previous one)",
+                reply=ok(201, "Issued", OtpIssued),
+                body=OtpRequest,
+                refusals=(429,),
+            ),
+        ),
+    ),
+    Route(
+        path="/otp/verify",
+        resource=OtpResource,
+        operations=(
+            Operation(
+                method="POST",
+                handler=OtpResource.verify,
+                summary="Verify a code; consumes it and opens a session",
+                reply=ok(200, "Verified", Session),
+                body=OtpVerification,
+                refusals=(401, 404),
+            ),
+        ),
+    ),
+)

@@ -1,9 +1,12 @@
 """`/rankings`: leaderboards with competition ranks (Level 3)."""
 
+from typing import Final
+
 import falcon.asgi
 
-from adapters.http.messages.fields import page_request
+from adapters.http.messages.fields import Member, Name, page_request
 from adapters.http.messages.rankings import Leaderboard, RankingPaging, Score, ScoreDelta, Standing
+from adapters.http.routing import Auth, Operation, Route, ok
 from domain.usecases.rankings import AddScore, PutScore, ShowLeaderboard, ShowStanding
 
 
@@ -53,3 +56,58 @@ class RankingsResource:
         body: Score,
     ) -> Standing:
         return Standing.of(await self._put(board, member, body.score))
+
+
+ROUTES: Final = (
+    Route(
+        path="/rankings/{board}",
+        resource=RankingsResource,
+        params={"board": Name},
+        operations=(
+            Operation(
+                method="GET",
+                handler=RankingsResource.board,
+                summary="A leaderboard page, highest first, with competition ranks",
+                reply=ok(200, "The page", Leaderboard),
+                query=RankingPaging,
+            ),
+        ),
+    ),
+    Route(
+        path="/rankings/{board}/scores",
+        resource=RankingsResource,
+        params={"board": Name},
+        operations=(
+            Operation(
+                method="POST",
+                handler=RankingsResource.add,
+                summary="Add a delta to a member's score",
+                reply=ok(200, "The new standing", Standing),
+                body=ScoreDelta,
+                auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+    Route(
+        path="/rankings/{board}/members/{member}",
+        resource=RankingsResource,
+        params={"board": Name, "member": Member},
+        operations=(
+            Operation(
+                method="GET",
+                handler=RankingsResource.standing,
+                summary="A member's score and rank",
+                reply=ok(200, "The standing", Standing),
+                refusals=(404,),
+            ),
+            Operation(
+                method="PUT",
+                handler=RankingsResource.put,
+                summary="Set a member's score",
+                reply=ok(200, "The new standing", Standing),
+                body=Score,
+                auth=Auth.ADMIN,
+            ),
+        ),
+    ),
+)

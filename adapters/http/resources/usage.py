@@ -1,9 +1,13 @@
 """`/usage`: acknowledged ingestion of usage records (Level 4)."""
 
+from typing import Final
+
 import falcon.asgi
 import msgspec
 
+from adapters.http.messages.fields import Name
 from adapters.http.messages.usage import UsageAccepted, UsageRecord, UsageStats
+from adapters.http.routing import Auth, Operation, Route, ok
 from domain.model.usage import UsageRecord as Record
 from domain.usecases.usage import RecordUsage, ShowUsage
 
@@ -27,3 +31,36 @@ class UsageResource:
     ) -> UsageStats:
         stats = await self._show(source)
         return UsageStats(stats.source, stats.count, stats.distinct_seq)
+
+
+ROUTES: Final = (
+    Route(
+        path="/usage",
+        resource=UsageResource,
+        operations=(
+            Operation(
+                method="POST",
+                handler=UsageResource.append,
+                summary="Ingest a usage record; 202 only once the store acknowledged it",
+                description="A source's data expires USAGE_RETENTION_SECONDS after its last "
+                "record.",
+                reply=ok(202, "Stored", UsageAccepted),
+                body=UsageRecord,
+                auth=Auth.INGEST,
+            ),
+        ),
+    ),
+    Route(
+        path="/usage/{source}",
+        resource=UsageResource,
+        params={"source": Name},
+        operations=(
+            Operation(
+                method="GET",
+                handler=UsageResource.stats,
+                summary="What a source sent",
+                reply=ok(200, "Counts", UsageStats),
+            ),
+        ),
+    ),
+)

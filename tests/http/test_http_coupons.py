@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from falcon import testing
 
-from tests.unit.http.conftest import ADMIN, Advance, assert_problem, error_fields, login
+from tests.http.conftest import ADMIN, Advance, assert_problem, error_fields, login
 
 
 async def open_event(

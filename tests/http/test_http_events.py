@@ -15,8 +15,7 @@ from composition.settings import Settings
 from domain.model.events import BusMessage, EventId
 from ports.errors import BackendUnavailable
 from ports.event_bus import EventBus, Subscription
-from tests.support.asgi import http_scope
-from tests.unit.http.conftest import (
+from tests.http.conftest import (
     ADMIN,
     Rebuild,
     assert_problem,
@@ -24,6 +23,7 @@ from tests.unit.http.conftest import (
     login,
     redis_url,
 )
+from tests.support.asgi import http_scope
 
 
 class Stream:

@@ -3,7 +3,7 @@
 import pytest
 from falcon import testing
 
-from tests.unit.http.conftest import ADMIN, INGEST, Advance, assert_problem, error_fields, login
+from tests.http.conftest import ADMIN, INGEST, Advance, assert_problem, error_fields, login
 
 
 async def test_records_are_acknowledged_and_counted(api: testing.ASGIConductor) -> None:

@@ -24,7 +24,7 @@ from tests.support.sentinel_topology import (
     collect_sentinel_leftovers,
     master_address,
 )
-from tests.unit.conftest import ADMIN_TOKEN, INGEST_TOKEN
+from tests.support.settings import ADMIN_TOKEN, INGEST_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 INGEST = {"Authorization": f"Bearer {INGEST_TOKEN}"}

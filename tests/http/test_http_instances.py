@@ -11,9 +11,10 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from tests.support.app_server import ADMIN_TOKEN, AppServer, running_app
+from tests.support.app_server import AppServer, running_app
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
+from tests.support.settings import ADMIN_TOKEN
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 

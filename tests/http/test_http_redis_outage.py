@@ -11,10 +11,10 @@ from falcon import testing
 
 from composition.root import assemble
 from composition.settings import Profile, Settings
+from tests.http.conftest import ADMIN, INGEST, assert_problem, login
+from tests.http.test_http_events import follow
 from tests.support.clock import ManualClock
 from tests.support.redis_server import RedisServer, running_redis
-from tests.unit.http.conftest import ADMIN, INGEST, assert_problem, login
-from tests.unit.http.test_http_events import follow
 
 DEADLINE_SECONDS = 2.0
 

@@ -9,8 +9,8 @@ import pytest
 from falcon import testing
 
 from adapters.http.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
+from tests.http.conftest import assert_problem
 from tests.support.app_server import AppServer, get, running_app
-from tests.unit.http.conftest import assert_problem
 
 FLOOD_LINES = 2_000_000  # 16 MB: far more than loopback socket buffers hold
 

@@ -4,7 +4,7 @@ limited and returned as the lower-case canonical form."""
 from falcon import testing
 
 from composition.settings import Settings
-from tests.unit.http.conftest import ADMIN, Rebuild, address_of, assert_problem, login
+from tests.http.conftest import ADMIN, Rebuild, address_of, assert_problem, login
 
 SPELLINGS = ("alice", "ALICE", "Alice", "aLiCe")
 

@@ -11,10 +11,10 @@ from composition.root import Assembly
 from domain.model.identity import UserId
 from domain.model.otp import Verification
 from ports.errors import BackendUnavailable
+from tests.http.conftest import ADMIN
 from tests.support.clock import ManualClock
 from tests.support.otp import another_code
-from tests.unit.conftest import ADMIN_TOKEN
-from tests.unit.http.conftest import ADMIN
+from tests.support.settings import ADMIN_TOKEN
 
 
 class FlakyTokenStore(InMemoryTokenStore):

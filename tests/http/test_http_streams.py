@@ -13,9 +13,9 @@ from adapters.http.server import ConnectionLimits, guarded_protocol
 from adapters.redis import keys
 from composition.root import Assembly
 from composition.settings import Settings
+from tests.http.conftest import Rebuild, redis_url
 from tests.support.served import serving
 from tests.support.waiting import settled
-from tests.unit.http.conftest import Rebuild, redis_url
 
 STREAMS = 500
 AT_ONCE = 50

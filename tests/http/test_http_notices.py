@@ -5,7 +5,7 @@ import re
 import pytest
 from falcon import testing
 
-from tests.unit.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
+from tests.http.conftest import ADMIN, Rebuild, assert_problem, error_fields, login
 
 RFC3339_UTC_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

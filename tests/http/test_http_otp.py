@@ -6,8 +6,8 @@ import pytest
 from falcon import testing
 
 from composition.settings import Settings
+from tests.http.conftest import Advance, Rebuild, assert_problem, error_fields, login
 from tests.support.otp import another_code
-from tests.unit.http.conftest import Advance, Rebuild, assert_problem, error_fields, login
 
 
 async def issue(api: testing.ASGIConductor, user_id: str = "alice") -> str:

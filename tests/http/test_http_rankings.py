@@ -3,7 +3,7 @@
 import pytest
 from falcon import testing
 
-from tests.unit.http.conftest import ADMIN, assert_problem, error_fields, login
+from tests.http.conftest import ADMIN, assert_problem, error_fields, login
 
 
 async def put(api: testing.ASGIConductor, member: str, score: object) -> testing.Result:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from falcon import testing
 
+from tests.http.conftest import ADMIN, INGEST, assert_problem, error_fields, login
 from tests.support.waiting import settled
-from tests.unit.http.conftest import ADMIN, INGEST, assert_problem, error_fields, login
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 INGESTING = {**JSON_HEADERS, **INGEST}

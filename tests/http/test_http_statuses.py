@@ -15,10 +15,11 @@ from falcon import testing
 
 from adapters.http.edge import ASGIApp
 from adapters.http.messages.fields import Id
-from adapters.http.routes import ROUTES, Auth, Operation, Route, statuses
+from adapters.http.routes import ROUTES
+from adapters.http.routing import Auth, Operation, Route, statuses
 from composition.root import Assembly
 from ports.errors import BackendUnavailable
-from tests.unit.http.conftest import ADMIN, INGEST, Rebuild, login
+from tests.http.conftest import ADMIN, INGEST, Rebuild, login
 
 JSON = {"Content-Type": "application/json"}
 PORTS = (

@@ -15,8 +15,8 @@ import pytest
 from adapters.http.decoding import decode_body, decode_query
 from adapters.http.messages.coupons import EventName
 from adapters.http.messages.events import EventType
-from adapters.http.messages.fields import Finite, Limit, Name, UserId, rfc3339, trim
-from adapters.http.messages.notices import Paging, Title
+from adapters.http.messages.fields import Finite, Limit, Name, Paging, UserId, rfc3339, trim
+from adapters.http.messages.notices import Title
 from adapters.http.messages.otp import Code
 from adapters.http.messages.usage import Seq
 from adapters.http.problems import HttpProblem
@@ -126,3 +126,23 @@ def test_rfc3339_is_utc_with_milliseconds() -> None:
     assert rfc3339(moment) == "2026-11-25T18:00:00.123Z"
     assert rfc3339(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000Z"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", rfc3339(datetime.now(UTC)))
+
+
+def test_an_escaped_backslash_before_u_is_text_not_a_surrogate() -> None:
+    probe = msgspec.defstruct("Probe", [("v", str)], forbid_unknown_fields=True)
+
+    assert decode_body(b'{"v": "\\\\ud800 \\ud83d\\ude00"}', probe) == probe("\\ud800 \U0001f600")
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1" * 5_000])
+@pytest.mark.parametrize(("template", "field"), [('{"v": %s}', "v"), ('{"v": 1, "w": [%s]}', "w")])
+def test_a_number_beyond_a_double_or_any_integer_is_422_naming_its_field(
+    number: str, template: str, field: str
+) -> None:
+    probe = msgspec.defstruct("Probe", [("v", Finite), ("w", Any, None)])
+
+    with pytest.raises(HttpProblem) as refused:
+        decode_body((template % number).encode(), probe)
+
+    assert refused.value.errors is not None
+    assert [(e.field, e.message) for e in refused.value.errors] == [(field, "is out of range")]

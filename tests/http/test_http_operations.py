@@ -17,7 +17,7 @@ from composition.root import Assembly
 from composition.settings import Profile, Settings
 from domain.model.operations import Degraded
 from ports.errors import BackendUnavailable
-from tests.unit.http.conftest import ADMIN, assert_problem, login, redis_url
+from tests.http.conftest import ADMIN, assert_problem, login, redis_url
 
 
 async def test_healthz_is_ok(api: testing.ASGIConductor) -> None:

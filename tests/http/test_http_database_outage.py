@@ -13,10 +13,10 @@ from redis.asyncio import Redis
 from adapters.sql.migrations import upgrade
 from composition.root import assemble
 from composition.settings import Profile, Settings
+from tests.http.conftest import ADMIN, assert_problem
 from tests.support.clock import ManualClock
 from tests.support.postgres_server import PostgresServer, running_postgres
 from tests.support.redis_server import RedisServer
-from tests.unit.http.conftest import ADMIN, assert_problem
 
 DEADLINE_SECONDS = 2.0
 MARGIN_SECONDS = 1.0

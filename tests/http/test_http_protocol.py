@@ -12,9 +12,9 @@ from adapters.inmemory.usage_log import InMemoryUsageLog
 from composition.root import Assembly
 from domain.model.usage import UsageRecord, UsageStats
 from ports.errors import BackendTimeout, BackendUnavailable
+from tests.http.conftest import ADMIN, INGEST, Rebuild, assert_problem, login
 from tests.support.asgi import http_scope
 from tests.support.clock import ManualClock
-from tests.unit.http.conftest import ADMIN, INGEST, Rebuild, assert_problem, login
 
 ADMIN_ROUTES = [
     ("POST", "/notices"),

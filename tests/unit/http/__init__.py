@@ -1,1 +1,0 @@
-"""HTTP tests: API.md route by route, through `falcon.testing.ASGIConductor`."""
