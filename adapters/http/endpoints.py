@@ -37,7 +37,7 @@ class Endpoints:
 
     def _responder(self, route: Route, operation: Operation, instance: object) -> Responder:
         handler = operation.handler
-        validated = {name: t for name, t in route.params.items() if t is not Id}
+        validated = {name: t for name, t in route.params.items() if t != Id}
         status = operation.reply.status
         # NOTE: /healthz and the like have nothing to check: skip the checking altogether.
         checks = bool(

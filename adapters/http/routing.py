@@ -1,22 +1,25 @@
-"""How a route is declared (`Route`, `Operation`, `Reply`), and what follows from a declaration:
-the Falcon template, every status the operation can answer, and what its handler receives.
+"""How an operation is declared: `@operation(method, path, reply, ...)` on the handler, whose
+signature says the rest (path parameters, `query`, `body`, `headers`, `user`) and whose docstring
+is its summary and description. `routes_of` gathers a resource's handlers into `Route`s, and
+from a route follow the Falcon template, every status it can answer, and what the handler
+receives.
 
-Each feature declares its routes beside its resource (`adapters.http.resources`); the app and
-the OpenAPI document are both built from those declarations (`adapters.http.routes`).
+The app and the OpenAPI document are both built from the routes (`adapters.http.routes`).
 """
 
 import inspect
+import re
 import types
 import typing
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import falcon.asgi
 import msgspec
 
-from adapters.http.declared import base
+from adapters.http.declared import base, meta
 from adapters.http.messages.fields import Id
 from domain.model.identity import UserId
 
@@ -94,11 +97,82 @@ class Route:
     else is 404); the others are validated like any field (422)."""
 
 
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+
+_DECLARED: Final = "__operation__"
+_PLACEHOLDER: Final = re.compile(r"{(\w+)}")
+_ARGUMENTS: Final = ("query", "headers", "body")
+
+
+def operation(
+    method: str,
+    path: str,
+    reply: Reply,
+    *,
+    auth: Auth | None = None,
+    refusals: tuple[int, ...] = (),
+    uses_backend: bool = True,
+    resolves_user: bool = True,
+) -> Callable[[H], H]:
+    """Declare the decorated handler as `method path`, answering `reply`. Its signature
+    declares the rest: a keyword parameter per path placeholder (typed with its field type),
+    and `query`, `headers`, `body` (Structs) and `user` as it needs them; its docstring's
+    first paragraph is the summary, the rest the description."""
+
+    def declare(handler: H) -> H:
+        declared = Operation(
+            method=method,
+            handler=handler,
+            summary="",
+            reply=reply,
+            auth=auth,
+            refusals=refusals,
+            uses_backend=uses_backend,
+            resolves_user=resolves_user,
+        )
+        setattr(handler, _DECLARED, (path, declared))
+        return handler
+
+    return declare
+
+
+def routes_of(*resources: type) -> tuple[Route, ...]:
+    """The routes the resources' declared handlers serve, in the order they are declared;
+    what the signature and the docstring of each handler say is read here."""
+    found: dict[str, tuple[type, dict[str, Any], list[Operation]]] = {}
+    for resource in resources:
+        for handler in vars(resource).values():
+            if not hasattr(handler, _DECLARED):
+                continue
+            path: str
+            declared: Operation
+            path, declared = getattr(handler, _DECLARED)
+            hints = typing.get_type_hints(handler, include_extras=True)
+            summary, _, description = inspect.cleandoc(handler.__doc__ or "").partition("\n\n")
+            _, params, operations = found.setdefault(path, (resource, {}, []))
+            for name in _PLACEHOLDER.findall(path):
+                params.setdefault(name, hints.get(name))
+            operations.append(
+                replace(
+                    declared,
+                    summary=" ".join(summary.split()).rstrip("."),
+                    description=" ".join(description.split()),
+                    query=hints.get("query"),
+                    headers=hints.get("headers"),
+                    body=hints.get("body"),
+                )
+            )
+    return tuple(
+        Route(path=path, resource=resource, params=params, operations=tuple(operations))
+        for path, (resource, params, operations) in found.items()
+    )
+
+
 def route_template(route: Route) -> str:
     """The Falcon URI template: `Id` parameters use the strict `id` converter."""
     template = route.path
     for name, declared in route.params.items():
-        if declared is Id:
+        if declared == Id:
             template = template.replace(f"{{{name}}}", f"{{{name}:id}}")
     return template
 
@@ -108,7 +182,7 @@ def statuses(route: Route, operation: Operation) -> list[int]:
     answers = {413, 415, 431, *operation.refusals}  # the body policy and the header limits
     if operation.body is not None:
         answers |= {400, 422}
-    if operation.query is not None or any(t is not Id for t in route.params.values()):
+    if operation.query is not None or any(t != Id for t in route.params.values()):
         answers.add(422)
     if Id in route.params.values():
         answers.add(404)
@@ -123,9 +197,10 @@ def statuses(route: Route, operation: Operation) -> list[int]:
 
 def received(route: Route, operation: Operation) -> dict[str, Any]:
     """The keyword arguments the handler is called with, and their types: the path
-    parameters, then `query`, `headers`, `body` and `user` when declared."""
-    arguments = {name: base(declared) for name, declared in route.params.items()}
-    declared = {"query": operation.query, "headers": operation.headers, "body": operation.body}
+    parameters, then `query`, `headers` and `body` when declared, and `user` when the caller
+    is resolved."""
+    arguments = dict(route.params)
+    declared = {name: getattr(operation, name) for name in _ARGUMENTS}
     arguments |= {name: kind for name, kind in declared.items() if kind is not None}
     if operation.auth is Auth.USER and operation.resolves_user:
         arguments["user"] = UserId
@@ -133,12 +208,13 @@ def received(route: Route, operation: Operation) -> dict[str, Any]:
 
 
 def mismatches(route: Route, operation: Operation) -> list[str]:
-    """How the handler's signature departs from the declaration (empty when it matches): its
-    keyword-only parameters and their types are what `received` lists, and it returns the
+    """How the handler departs from what its route hands it (empty when it matches): it takes
+    (self, req, resp), then by keyword exactly what `received` lists (path parameters typed
+    with their field types, Structs for `query`, `headers` and `body`); it returns the
     reply's body, bytes, or None."""
     handler = operation.handler
     name = f"{operation.method} {route.path}: {handler.__qualname__}"
-    hints = typing.get_type_hints(handler)
+    hints = typing.get_type_hints(handler, include_extras=True)
     parameters = list(inspect.signature(handler).parameters.values())
     first, keywords = [(p.name, hints.get(p.name)) for p in parameters[:3]], parameters[3:]
     found: list[str] = []
@@ -149,7 +225,16 @@ def mismatches(route: Route, operation: Operation) -> list[str]:
     given = {p.name: hints.get(p.name) for p in keywords}
     expected = received(route, operation)
     if given != expected:
-        found.append(f"{name} takes {_listed(given)}; its declaration gives {_listed(expected)}")
+        found.append(f"{name} takes {_listed(given)}; its route gives {_listed(expected)}")
+    untyped = [
+        n for n, declared in route.params.items() if declared and meta(declared) == msgspec.Meta()
+    ]
+    if untyped:
+        found.append(f"{name}: path parameters {', '.join(untyped)} need a field type")
+    for argument in _ARGUMENTS:
+        kind = getattr(operation, argument)
+        if kind is not None and not (isinstance(kind, type) and issubclass(kind, msgspec.Struct)):
+            found.append(f"{name}: `{argument}` must be a Struct, not {kind}")
     returns = hints.get("return")
     allowed = {operation.reply.body, bytes, types.NoneType}
     if not set(typing.get_args(returns) or (returns,)) <= allowed:
@@ -158,4 +243,9 @@ def mismatches(route: Route, operation: Operation) -> list[str]:
 
 
 def _listed(arguments: Mapping[str, Any]) -> str:
-    return ", ".join(f"{n}: {getattr(t, '__name__', t)}" for n, t in arguments.items()) or "none"
+    return ", ".join(f"{n}: {_named(t)}" for n, t in arguments.items()) or "nothing"
+
+
+def _named(declared: Any) -> str:
+    kind = base(declared)
+    return str(getattr(kind, "__name__", kind))

@@ -1,8 +1,6 @@
 """`/coupon-events`: coupon events and their claims under three strategies (Level 3)."""
 
-from typing import Final
-
-import falcon.asgi
+from falcon.asgi import Request, Response
 
 from adapters.http.messages.coupons import (
     Claims,
@@ -12,7 +10,7 @@ from adapters.http.messages.coupons import (
     MyCoupons,
 )
 from adapters.http.messages.fields import Id, Paging, page_request
-from adapters.http.routing import Auth, Header, Operation, Route, ok
+from adapters.http.routing import Auth, Header, ok, operation
 from domain.model.identity import UserId
 from domain.usecases.claims import ClaimCoupon
 from domain.usecases.coupons import (
@@ -21,6 +19,8 @@ from domain.usecases.coupons import (
     ListMyCoupons,
     ShowCouponEvent,
 )
+
+CLAIMS = "/coupon-events/{event_id}/claims"
 
 
 class CouponsResource:
@@ -41,107 +41,45 @@ class CouponsResource:
         self._list_claims = list_claims
         self._mine = mine
 
-    async def create(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: CouponEventDraft
-    ) -> CouponEvent:
+    @operation(
+        "POST", "/coupon-events", ok(201, "Opened", CouponEvent, Header.LOCATION), auth=Auth.ADMIN
+    )
+    async def create(self, req: Request, resp: Response, *, body: CouponEventDraft) -> CouponEvent:
+        """Open a coupon event."""
         event = await self._create(body.to_domain())
         resp.location = f"/coupon-events/{event.id}"
         return CouponEvent.of(event)
 
-    async def show(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, event_id: int
-    ) -> CouponEvent:
+    @operation("GET", "/coupon-events/{event_id}", ok(200, "The event", CouponEvent))
+    async def show(self, req: Request, resp: Response, *, event_id: Id) -> CouponEvent:
+        """An event with its issued count."""
         return CouponEvent.of(await self._show(event_id))
 
-    async def claim(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, event_id: int, user: UserId
-    ) -> Coupon:
+    @operation("POST", CLAIMS, ok(201, "Claimed", Coupon), auth=Auth.USER, refusals=(409, 410))
+    async def claim(self, req: Request, resp: Response, *, event_id: Id, user: UserId) -> Coupon:
+        """Claim one coupon for the caller.
+
+        Durable: a 201, or a 409 carrying a `coupon_id`, is sent only once the archive (SQL)
+        holds that coupon; with the archive unreachable a winning claim answers 503, and
+        retrying it names the coupon once archived. Retry-safe: a claim by a user who holds a
+        coupon of the event answers 409 with that `coupon_id`, so a client whose 201 was lost
+        learns its coupon by claiming again. Under the `naive` strategy a 409 without a
+        `coupon_id` means the race handed this user a number another user holds (the archive
+        refused it).
+        """
         return Coupon.of(await self._claim(event_id, user))
 
-    async def claims(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, event_id: int, query: Paging
-    ) -> Claims:
+    @operation("GET", CLAIMS, ok(200, "A page", Claims), auth=Auth.ADMIN)
+    async def claims(self, req: Request, resp: Response, *, event_id: Id, query: Paging) -> Claims:
+        """The event's coupons in claim order."""
         page = page_request(query.limit, query.offset)
         return Claims.of(await self._list_claims(event_id, page))
 
-    async def mine(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, user: UserId
-    ) -> MyCoupons:
+    @operation("GET", "/me/coupons", ok(200, "The caller's coupons", MyCoupons), auth=Auth.USER)
+    async def mine(self, req: Request, resp: Response, *, user: UserId) -> MyCoupons:
+        """The caller's coupons, newest claim first.
+
+        From the archive (the durable ledger), which holds every coupon a claim was answered
+        with: read-your-writes, on any instance.
+        """
         return MyCoupons.of(await self._mine(user))
-
-
-ROUTES: Final = (
-    Route(
-        path="/coupon-events",
-        resource=CouponsResource,
-        operations=(
-            Operation(
-                method="POST",
-                handler=CouponsResource.create,
-                summary="Open a coupon event",
-                reply=ok(201, "Opened", CouponEvent, Header.LOCATION),
-                body=CouponEventDraft,
-                auth=Auth.ADMIN,
-            ),
-        ),
-    ),
-    Route(
-        path="/coupon-events/{event_id}",
-        resource=CouponsResource,
-        params={"event_id": Id},
-        operations=(
-            Operation(
-                method="GET",
-                handler=CouponsResource.show,
-                summary="An event with its issued count",
-                reply=ok(200, "The event", CouponEvent),
-            ),
-        ),
-    ),
-    Route(
-        path="/coupon-events/{event_id}/claims",
-        resource=CouponsResource,
-        params={"event_id": Id},
-        operations=(
-            Operation(
-                method="POST",
-                handler=CouponsResource.claim,
-                summary="Claim one coupon for the caller",
-                description="Durable: a 201, or a 409 carrying a `coupon_id`, is sent only "
-                "once the archive (SQL) holds that coupon; with the archive unreachable a "
-                "winning claim answers 503, and retrying it names the coupon once archived. "
-                "Retry-safe: a claim by a user who holds a coupon of the event answers 409 "
-                "with that `coupon_id`, so a client whose 201 was lost learns its coupon by "
-                "claiming again. Under the `naive` strategy a 409 without a `coupon_id` means "
-                "the race handed this user a number another user holds (the archive refused "
-                "it).",
-                reply=ok(201, "Claimed", Coupon),
-                auth=Auth.USER,
-                refusals=(409, 410),
-            ),
-            Operation(
-                method="GET",
-                handler=CouponsResource.claims,
-                summary="The event's coupons in claim order",
-                reply=ok(200, "A page", Claims),
-                query=Paging,
-                auth=Auth.ADMIN,
-            ),
-        ),
-    ),
-    Route(
-        path="/me/coupons",
-        resource=CouponsResource,
-        operations=(
-            Operation(
-                method="GET",
-                handler=CouponsResource.mine,
-                summary="The caller's coupons, newest claim first",
-                description="From the archive (the durable ledger), which holds every coupon "
-                "a claim was answered with: read-your-writes, on any instance.",
-                reply=ok(200, "The caller's coupons", MyCoupons),
-                auth=Auth.USER,
-            ),
-        ),
-    ),
-)

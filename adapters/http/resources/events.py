@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import falcon.asgi
 import msgspec
+from falcon.asgi import Request, Response
 
 from adapters.http.draining import Draining
 from adapters.http.edge import client_gone, request_scope
@@ -20,7 +21,7 @@ from adapters.http.messages.events import (
     StreamQuery,
 )
 from adapters.http.messages.fields import Name
-from adapters.http.routing import Auth, Operation, Reply, Route, ok
+from adapters.http.routing import Auth, Reply, ok, operation
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from domain.usecases.events import FollowChannel, PublishEvent
 from ports.errors import PortError
@@ -29,6 +30,15 @@ from ports.event_bus import Subscription
 STREAM_CHANNEL = "stream"
 RETRY_MS = 1000
 """How long EventSource waits before it reconnects (the `retry:` field): about a failover."""
+STREAM: Final = Reply(
+    status=200,
+    description="`retry:` first; then `id: <id>`, `event: <type>` and `data: <json>` per message "
+    "(with `Last-Event-ID`, first the kept messages after it, or `event: reset` if they are "
+    "gone); a comment line as keep-alive",
+    body=StreamEvent,
+    media_type="text/event-stream",
+)
+PUBLISHED: Final = ok(202, "Published", Published)
 
 
 class EventsResource:
@@ -54,30 +64,11 @@ class EventsResource:
         self._draining = draining or Draining()
         self._encode = msgspec.json.Encoder().encode
 
-    async def publish(
-        self,
-        req: falcon.asgi.Request,
-        resp: falcon.asgi.Response,
-        *,
-        channel: str,
-        body: EventMessage,
-    ) -> Published:
-        await self._publish(BusMessage(channel=channel, type=body.type, payload=body.payload))
-        return Published(channel, body.type)
-
-    async def publish_on_stream(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: EventMessage
-    ) -> Published:
-        return await self.publish(req, resp, channel=STREAM_CHANNEL, body=body)
-
+    @operation("GET", "/events/stream", STREAM)
     async def stream(
-        self,
-        req: falcon.asgi.Request,
-        resp: falcon.asgi.Response,
-        *,
-        query: StreamQuery,
-        headers: StreamHeaders,
+        self, req: Request, resp: Response, *, query: StreamQuery, headers: StreamHeaders
     ) -> None:
+        """Follow a channel as Server-Sent Events."""
         # NOTE: subscribe before answering 200, so that whatever is published once the client
         # has the response headers reaches it, and a bus outage is a 503, not a dead stream.
         # The request's scope owns the subscription: it ends with the request, whether the
@@ -89,6 +80,21 @@ class EventsResource:
         resp.set_header("Cache-Control", "no-store")
         resp.set_header("X-Accel-Buffering", "no")  # let reverse proxies pass events through
         resp.sse = self._events(query.channel, subscription, req.scope)
+
+    @operation("POST", "/events/stream", PUBLISHED, auth=Auth.ADMIN)
+    async def publish_on_stream(
+        self, req: Request, resp: Response, *, body: EventMessage
+    ) -> Published:
+        """Publish on the channel named `stream`."""
+        return await self.publish(req, resp, channel=STREAM_CHANNEL, body=body)
+
+    @operation("POST", "/events/{channel}", PUBLISHED, auth=Auth.ADMIN)
+    async def publish(
+        self, req: Request, resp: Response, *, channel: Name, body: EventMessage
+    ) -> Published:
+        """Publish a message on a channel."""
+        await self._publish(BusMessage(channel=channel, type=body.type, payload=body.payload))
+        return Published(channel, body.type)
 
     async def _events(
         self, channel: str, subscription: Subscription, scope: dict[str, Any]
@@ -167,52 +173,3 @@ def _after(last_event_id: str) -> EventId | None:
         return EventId.parse(last_event_id)
     except ValueError:
         return EventId.ORIGIN
-
-
-ROUTES: Final = (
-    Route(
-        path="/events/stream",
-        resource=EventsResource,
-        operations=(
-            Operation(
-                method="GET",
-                handler=EventsResource.stream,
-                summary="Follow a channel as Server-Sent Events",
-                reply=Reply(
-                    status=200,
-                    description="`retry:` first; then `id: <id>`, `event: <type>` and "
-                    "`data: <json>` per message (with `Last-Event-ID`, first the kept messages "
-                    "after it, or `event: reset` if they are gone); a comment line as "
-                    "keep-alive",
-                    body=StreamEvent,
-                    media_type="text/event-stream",
-                ),
-                query=StreamQuery,
-                headers=StreamHeaders,
-            ),
-            Operation(
-                method="POST",
-                handler=EventsResource.publish_on_stream,
-                summary="Publish on the channel named `stream`",
-                reply=ok(202, "Published", Published),
-                body=EventMessage,
-                auth=Auth.ADMIN,
-            ),
-        ),
-    ),
-    Route(
-        path="/events/{channel}",
-        resource=EventsResource,
-        params={"channel": Name},
-        operations=(
-            Operation(
-                method="POST",
-                handler=EventsResource.publish,
-                summary="Publish a message on a channel",
-                reply=ok(202, "Published", Published),
-                body=EventMessage,
-                auth=Auth.ADMIN,
-            ),
-        ),
-    ),
-)

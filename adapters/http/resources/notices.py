@@ -1,12 +1,10 @@
 """`/notices`: the notice board, read through the cache (Level 1)."""
 
-from typing import Final
-
-import falcon.asgi
+from falcon.asgi import Request, Response
 
 from adapters.http.messages.fields import Id, Paging, page_request
 from adapters.http.messages.notices import Notice, NoticeDraft, NoticePage
-from adapters.http.routing import Auth, Header, Operation, Route, ok
+from adapters.http.routing import Auth, Header, ok, operation
 from domain.usecases.notices import GetNotice, ListNotices, PostNotice
 
 
@@ -18,59 +16,21 @@ class NoticesResource:
         self._list = list_
         self._get = get
 
-    async def list_page(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, query: Paging
-    ) -> bytes:
+    @operation("GET", "/notices", ok(200, "A page", NoticePage, Header.X_CACHE))
+    async def list_page(self, req: Request, resp: Response, *, query: Paging) -> bytes:
+        """List notices, newest first, through the cache."""
         listing = await self._list(page_request(query.limit, query.offset))
         resp.set_header("X-Cache", listing.cache.value)
         return listing.body
 
-    async def post(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, body: NoticeDraft
-    ) -> Notice:
+    @operation("POST", "/notices", ok(201, "Posted", Notice, Header.LOCATION), auth=Auth.ADMIN)
+    async def post(self, req: Request, resp: Response, *, body: NoticeDraft) -> Notice:
+        """Post a notice; invalidates every cached page."""
         notice = await self._post(body.to_domain())
         resp.location = f"/notices/{notice.id}"
         return Notice.of(notice)
 
-    async def get(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, notice_id: int
-    ) -> Notice:
+    @operation("GET", "/notices/{notice_id}", ok(200, "The notice", Notice))
+    async def get(self, req: Request, resp: Response, *, notice_id: Id) -> Notice:
+        """One notice."""
         return Notice.of(await self._get(notice_id))
-
-
-ROUTES: Final = (
-    Route(
-        path="/notices",
-        resource=NoticesResource,
-        operations=(
-            Operation(
-                method="GET",
-                handler=NoticesResource.list_page,
-                summary="List notices, newest first, through the cache",
-                reply=ok(200, "A page", NoticePage, Header.X_CACHE),
-                query=Paging,
-            ),
-            Operation(
-                method="POST",
-                handler=NoticesResource.post,
-                summary="Post a notice; invalidates every cached page",
-                reply=ok(201, "Posted", Notice, Header.LOCATION),
-                body=NoticeDraft,
-                auth=Auth.ADMIN,
-            ),
-        ),
-    ),
-    Route(
-        path="/notices/{notice_id}",
-        resource=NoticesResource,
-        params={"notice_id": Id},
-        operations=(
-            Operation(
-                method="GET",
-                handler=NoticesResource.get,
-                summary="One notice",
-                reply=ok(200, "The notice", Notice),
-            ),
-        ),
-    ),
-)

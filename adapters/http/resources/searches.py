@@ -1,11 +1,9 @@
 """`/me/searches`: the caller's latest distinct search terms (Level 2)."""
 
-from typing import Final
-
-import falcon.asgi
+from falcon.asgi import Request, Response
 
 from adapters.http.messages.searches import SearchTerm, SearchTerms
-from adapters.http.routing import Auth, Operation, Route, ok
+from adapters.http.routing import Auth, ok, operation
 from domain.model.identity import UserId
 from domain.usecases.searches import RecentSearches, RecordSearch
 
@@ -17,42 +15,16 @@ class SearchesResource:
         self._record = record
         self._recent = recent
 
-    async def recent(
-        self, req: falcon.asgi.Request, resp: falcon.asgi.Response, *, user: UserId
-    ) -> SearchTerms:
+    @operation("GET", "/me/searches", ok(200, "Terms", SearchTerms), auth=Auth.USER)
+    async def recent(self, req: Request, resp: Response, *, user: UserId) -> SearchTerms:
+        """The caller's latest 5 distinct terms."""
         return SearchTerms(list(await self._recent(user)))
 
+    @operation(
+        "POST", "/me/searches", ok(201, "Terms after recording", SearchTerms), auth=Auth.USER
+    )
     async def record(
-        self,
-        req: falcon.asgi.Request,
-        resp: falcon.asgi.Response,
-        *,
-        user: UserId,
-        body: SearchTerm,
+        self, req: Request, resp: Response, *, user: UserId, body: SearchTerm
     ) -> SearchTerms:
+        """Record a search term."""
         return SearchTerms(list(await self._record(user, body.trimmed())))
-
-
-ROUTES: Final = (
-    Route(
-        path="/me/searches",
-        resource=SearchesResource,
-        operations=(
-            Operation(
-                method="GET",
-                handler=SearchesResource.recent,
-                summary="The caller's latest 5 distinct terms",
-                reply=ok(200, "Terms", SearchTerms),
-                auth=Auth.USER,
-            ),
-            Operation(
-                method="POST",
-                handler=SearchesResource.record,
-                summary="Record a search term",
-                reply=ok(201, "Terms after recording", SearchTerms),
-                body=SearchTerm,
-                auth=Auth.USER,
-            ),
-        ),
-    ),
-)

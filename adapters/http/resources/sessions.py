@@ -1,12 +1,12 @@
 """`/sessions/current`: ending the caller's session (Level 2)."""
 
-from typing import Final
-
-import falcon.asgi
+from falcon.asgi import Request, Response
 
 from adapters.http.auth import bearer_token
-from adapters.http.routing import Auth, Operation, Reply, Route
+from adapters.http.routing import Auth, Reply, operation
 from domain.usecases.sessions import EndSession
+
+ENDED = Reply(status=204, description="Ended", media_type=None)
 
 
 class SessionsResource:
@@ -15,23 +15,7 @@ class SessionsResource:
     def __init__(self, end: EndSession) -> None:
         self._end = end
 
-    async def end(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+    @operation("DELETE", "/sessions/current", ENDED, auth=Auth.USER, resolves_user=False)
+    async def end(self, req: Request, resp: Response) -> None:
+        """End the caller's session."""
         await self._end(bearer_token(req))
-
-
-ROUTES: Final = (
-    Route(
-        path="/sessions/current",
-        resource=SessionsResource,
-        operations=(
-            Operation(
-                method="DELETE",
-                handler=SessionsResource.end,
-                summary="End the caller's session",
-                reply=Reply(status=204, description="Ended", media_type=None),
-                auth=Auth.USER,
-                resolves_user=False,
-            ),
-        ),
-    ),
-)
