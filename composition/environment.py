@@ -2,10 +2,10 @@
 variable and never echo a secret (or a URL, which may hold a password)."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 from adapters.sql.database import DatabaseUrlError, database_url
@@ -72,6 +72,9 @@ def addresses_text(addresses: tuple[tuple[str, int], ...]) -> str:
     )
 
 
+N = TypeVar("N", int, float)
+
+
 class Environment:
     """Typed reads of environment variables; an empty variable counts as unset (the default)."""
 
@@ -107,26 +110,20 @@ class Environment:
 
     @staticmethod
     def _integer(name: str, raw: str, declaration: Declaration) -> int:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+        value = _parsed(name, raw, int, "an integer")
         minimum = int(declaration.minimum) if declaration.minimum is not None else -(10**9)
         maximum = int(declaration.maximum) if declaration.maximum is not None else 10**9
         if not minimum <= value <= maximum:
-            raise SettingsError(f"{name} must be between {minimum} and {maximum}, got {value}")
+            raise _beyond(name, raw, minimum, maximum)
         return value
 
     @staticmethod
     def _number(name: str, raw: str, declaration: Declaration) -> float:
-        try:
-            value = float(raw)
-        except ValueError:
-            raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+        value = _parsed(name, raw, float, "a number of seconds")
         minimum = declaration.minimum if declaration.minimum is not None else 0.0
         maximum = declaration.maximum if declaration.maximum is not None else float("inf")
         if not minimum <= value <= maximum:  # also refuses nan
-            raise SettingsError(f"{name} must be between {minimum:g} and {maximum:g}, got {raw}")
+            raise _beyond(name, raw, f"{minimum:g}", f"{maximum:g}")
         return value
 
     @staticmethod
@@ -191,3 +188,14 @@ class Environment:
             # NOTE: never echo a secret, not even a bad one.
             raise SettingsError(f"{name} must be at least {MIN_SECRET_LENGTH} characters long")
         return raw
+
+
+def _parsed(name: str, raw: str, parse: Callable[[str], N], words: str) -> N:
+    try:
+        return parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be {words}, got {raw!r}") from None
+
+
+def _beyond(name: str, raw: str, least: object, most: object) -> SettingsError:
+    return SettingsError(f"{name} must be between {least} and {most}, got {raw}")

@@ -31,14 +31,7 @@
 #   MIN_REPLICAS_MAX_LAG    1                 `min-replicas-max-lag` (seconds)
 #   MAXMEMORY               256mb             with `maxmemory-policy noeviction`
 #
-# Eviction: `noeviction`. OTP codes, sessions and throttle windows carry TTLs, so every
-# `volatile-*` policy would pick exactly them first, and `allkeys-*` would also drop coupon
-# claims and usage counts: acknowledged state must never vanish to make room. At the limit,
-# writes fail (OOM, answered 503) and nothing stored is lost; the cache's pages are small and
-# expire on their own.
-#
-# Persistence: every node keeps an append-only file (fsync every second), so a restarted node
-# has its data; replication is asynchronous: see REDIS_WAIT_REPLICAS in README.md.
+# Eviction and persistence: ops/nodes.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=$(realpath -m "${SENTINEL_DIR:-var/sentinel}")
@@ -53,7 +46,7 @@ maxmemory=${MAXMEMORY:-256mb}
 
 say() { echo "sentinel: $*" >&2; }
 . ops/apt.sh
-now_ms() { date +%s%3N; }
+. ops/nodes.sh
 
 install() {
     ops/redis.sh install
@@ -77,42 +70,20 @@ sentinel_binary() {
     fi
 }
 
-cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }
-answers() { cli "$1" ping | grep -q PONG; }
-pid_of() { cat "$dir/$1.pid" 2>/dev/null || true; }
-running() { local pid; pid=$(pid_of "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
-
 write_redis_config() { # port, master port ("" for the master)
-    local port=$1 master=$2
-    mkdir -p "$dir/redis-$port"
     {
-        echo "bind 127.0.0.1"
-        echo "port $port"
-        echo "dir $dir/redis-$port"
-        echo "daemonize yes"
-        echo "pidfile $dir/redis-$port.pid"
-        echo "logfile $dir/redis-$port.log"
-        echo "save \"\""
-        echo "appendonly yes"
-        echo "appendfsync everysec"
-        echo "maxmemory $maxmemory"
-        echo "maxmemory-policy noeviction"
         echo "min-replicas-to-write $min_replicas"
         echo "min-replicas-max-lag $max_lag"
         echo "replica-serve-stale-data yes"
-        if [ -n "$master" ]; then echo "replicaof 127.0.0.1 $master"; fi
-    } >"$dir/redis-$port.conf"
+        if [ -n "$2" ]; then echo "replicaof 127.0.0.1 $2"; fi
+    } | redis_config "$1"
 }
 
 write_sentinel_config() { # port, master port
     local port=$1 master=$2
     {
-        echo "bind 127.0.0.1"
-        echo "port $port"
+        daemon_config "sentinel-$port" "$port"
         echo "dir $dir"
-        echo "daemonize yes"
-        echo "pidfile $dir/sentinel-$port.pid"
-        echo "logfile $dir/sentinel-$port.log"
         echo "sentinel resolve-hostnames no"
         echo "sentinel monitor $service 127.0.0.1 $master 2"
         echo "sentinel down-after-milliseconds $service $down_after"
@@ -121,7 +92,6 @@ write_sentinel_config() { # port, master port
     } >"$dir/sentinel-$port.conf"
 }
 
-start_redis() { redis-server "$dir/redis-$1.conf"; }
 start_sentinel() { "$(sentinel_binary)" "$dir/sentinel-$1.conf" --sentinel; }
 
 master_port() { # the master the first answering Sentinel names
@@ -194,16 +164,6 @@ up() {
     print_env
 }
 
-stop_pid() { # name: TERM, then KILL after 5 s
-    local pid
-    pid=$(pid_of "$1")
-    [ -n "$pid" ] || return 0
-    kill -CONT "$pid" 2>/dev/null || true # a paused process cannot handle TERM
-    kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-}
-
 down() {
     local port
     for port in "${sentinel_ports[@]}"; do stop_pid "sentinel-$port"; done
@@ -233,8 +193,7 @@ status() {
 kill_master() {
     local master pid
     master=$(master_port) || { say "no Sentinel answers"; exit 1; }
-    pid=$(pid_of "redis-$master")
-    [ -n "$pid" ] || { say "no pid file for 127.0.0.1:$master"; exit 1; }
+    pid=$(node_pid "$master") || exit 1
     kill -9 "$pid"
     echo "KILLED_MASTER=$master"
     echo "KILLED_AT_MS=$(now_ms)"
@@ -244,8 +203,7 @@ kill_master() {
 pause_master() {
     local seconds=$1 master pid
     master=$(master_port) || { say "no Sentinel answers"; exit 1; }
-    pid=$(pid_of "redis-$master")
-    [ -n "$pid" ] || { say "no pid file for 127.0.0.1:$master"; exit 1; }
+    pid=$(node_pid "$master") || exit 1
     paused_pid=$pid # global: the EXIT trap runs after this function's locals are gone
     trap 'kill -CONT "$paused_pid" 2>/dev/null || true' EXIT # never leave it stopped
     kill -STOP "$pid"
@@ -256,16 +214,6 @@ pause_master() {
     kill -CONT "$pid"
     echo "RESUMED_AT_MS=$(now_ms)"
     say "resumed 127.0.0.1:$master"
-}
-
-revive() {
-    local port
-    for port in "${redis_ports[@]}"; do
-        if ! running "redis-$port"; then
-            start_redis "$port"
-            say "started 127.0.0.1:$port again"
-        fi
-    done
 }
 
 case "${1:-}" in
@@ -279,7 +227,7 @@ case "${1:-}" in
     pause-master)
         [[ "${2:-}" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "usage: $0 pause-master SECONDS" >&2; exit 2; }
         pause_master "$2" ;;
-    revive) revive ;;
+    revive) revive "${redis_ports[@]}" ;;
     wait-healthy) wait_healthy "${2:-30}" ;;
     *) echo "usage: $0 install|up|down|status|env|master|kill-master|pause-master SECONDS|revive|wait-healthy [SECONDS]" >&2; exit 2 ;;
 esac

@@ -8,9 +8,10 @@ import falcon.asgi
 import falcon.routing
 import msgspec
 
+from adapters.http.admission import MAX_BODY_BYTES
 from adapters.http.auth import Guard
 from adapters.http.draining import Draining
-from adapters.http.edge import MAX_BODY_BYTES, ASGIApp, Edge
+from adapters.http.edge import ASGIApp, Edge
 from adapters.http.endpoints import Endpoints
 from adapters.http.messages.fields import MAX_ID
 from adapters.http.openapi import openapi_document

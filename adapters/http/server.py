@@ -24,8 +24,8 @@ from typing import Any, ClassVar, Final
 import httptools
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from adapters.http.admission import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, Refusal
 from adapters.http.draining import Draining
-from adapters.http.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, Refusal
 from adapters.http.problems import PROBLEM_JSON
 
 MAX_TARGET_BYTES: Final = 8 * 1024

@@ -1,11 +1,10 @@
-"""One Redis client per process: pool, timeouts and retries sized to the request deadline, Lua
-scripts, and the translation of `redis.exceptions` into `ports.errors`."""
+"""One Redis client per process: pool, timeouts and retries sized to the request deadline, the
+scripts (`adapters.redis.scripts`) registered once, and the translation of `redis.exceptions`
+into `ports.errors`."""
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from importlib import resources
 from types import TracebackType
 from typing import Any, Final
 
@@ -21,6 +20,7 @@ from redis.backoff import (
 )
 from redis.commands.core import AsyncScript
 
+from adapters.redis.scripts import AcknowledgedScript, Durability, lua_source
 from ports.errors import BackendTimeout, BackendUnavailable
 
 log = logging.getLogger(__name__)
@@ -149,16 +149,6 @@ def connect_via_sentinel(
     return SentinelMaster(client, sentinel)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Durability:
-    """What an acknowledged write waits for: `replicas` replicas holding it (`WAIT`), at most
-    `timeout_ms`. 0 replicas: the master's acknowledgement is enough (asynchronous
-    replication: a failover may lose the newest writes)."""
-
-    replicas: int = 0
-    timeout_ms: int = 200
-
-
 class RedisConnector:
     """What every Redis adapter of one process shares: the client, the scripts, the durability
     of acknowledged writes, and one place where client errors become port errors (counted by
@@ -190,10 +180,12 @@ class RedisConnector:
             script = self._scripts[name] = self.client.register_script(lua_source(name))
         return script
 
-    def acknowledged(self, name: str) -> "AcknowledgedScript":
+    def acknowledged(self, name: str) -> AcknowledgedScript:
         """The script `name` for writes the service acknowledges to its clients: with
         `Durability.replicas`, each call is followed by `WAIT` on the same connection."""
-        return AcknowledgedScript(self, self.script(name), self._durability)
+        return AcknowledgedScript(
+            self.client, self.script(name), self._durability, report=self.report
+        )
 
     def errors(self) -> "_Translation":
         """A context translating `redis.exceptions` into `BackendTimeout` /
@@ -211,63 +203,6 @@ class RedisConnector:
         await self.client.aclose()
         if self._sentinel is not None:
             await self._sentinel.aclose()
-
-
-_INCLUDE: Final = re.compile(r"^--! include (\w+)$", re.MULTILINE)
-
-
-def lua_source(name: str) -> str:
-    """The text of `lua/<name>.lua`, each `--! include <other>` line replaced by the text of
-    `lua/<other>.lua`: code several scripts share (a script runs alone on the server, and
-    cannot call another)."""
-    source = resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
-    return _INCLUDE.sub(lambda included: lua_source(included[1]), source)
-
-
-class AcknowledgedScript:
-    """A write script whose success means the write is durable as configured.
-
-    Without replicas to wait for, a plain EVALSHA. With them, EVALSHA and `WAIT n timeout` go
-    down one connection in one round trip (a pipeline, not a transaction: `WAIT` counts the
-    replicas holding everything this connection wrote). Fewer replicas than asked within the
-    timeout: the write may or may not survive a failover, so the caller gets `BackendTimeout`
-    (503, try again; the scripts are retry-safe) and the shortfall is counted as
-    `redis_errors_total{kind="replication"}`.
-    """
-
-    def __init__(
-        self, connector: RedisConnector, script: AsyncScript, durability: Durability
-    ) -> None:
-        self._connector = connector
-        self._script = script
-        self._durability = durability
-
-    async def __call__(self, *, keys: Sequence[str], args: Sequence[Any]) -> Any:
-        replicas = self._durability.replicas
-        if replicas == 0:
-            return await self._script(keys=keys, args=args)
-        client = self._connector.client
-        for attempt in (1, 2):
-            async with client.pipeline(transaction=False) as pipeline:
-                pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
-                pipeline.execute_command("WAIT", replicas, self._durability.timeout_ms)
-                try:
-                    result, acknowledged = await pipeline.execute()
-                except exceptions.NoScriptError:
-                    if attempt == 2:
-                        raise
-                    # NOTE: an empty script cache (a restart, or a replica just promoted).
-                    await client.script_load(self._script.script)
-                    continue
-            break
-        if int(acknowledged) < replicas:
-            error = BackendTimeout(
-                f"{acknowledged} of {replicas} replicas acknowledged the write within "
-                f"{self._durability.timeout_ms} ms: it might not survive a failover"
-            )
-            self._connector.report("replication", error)
-            raise error
-        return result
 
 
 class _Translation:

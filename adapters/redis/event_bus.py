@@ -4,9 +4,7 @@ its id; one Pub/Sub connection per process, fanned out to local subscriptions.""
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final
@@ -16,9 +14,10 @@ from redis.asyncio.client import PubSub
 from adapters.fanout import Fanout
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
+from adapters.redis.event_history import EventHistory, Replay, published
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from ports.errors import BackendTimeout, BackendUnavailable, SubscriptionClosed
-from ports.event_bus import HISTORY_SIZE, EventBus, Subscription
+from ports.event_bus import EventBus, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -29,21 +28,13 @@ RECONNECT_BACKOFF: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
 LIVENESS_SECONDS: Final = 2.0
 """After this long without a word from Redis the reader PINGs; with no PONG this long after,
 the connection is taken for dead (a frozen master answers nothing, and closes nothing)."""
-PUBLISH_MEMORY_MS: Final = 60_000
-"""How long a publish remembers it happened: a re-sent call within it publishes nothing."""
 UNSUBSCRIBE_BATCH: Final = 1000
 """Channels one UNSUBSCRIBE names at most."""
-FIRST_SEQUENCES: Final = 2**31
-"""The first event of a history gets a sequence number drawn below this (see
-`event_publish.lua`): ids stay within the API's 15 digits per part."""
-
-Replay = list[ChannelEvent] | HistoryGap
 
 
 class RedisEventBus(EventBus):
-    """`event_publish.lua` appends the event to `rp:history:{<channel>}` (a Stream of the newest
-    `HISTORY_SIZE`) and PUBLISHes `<id> <message>` on `rp:events:<channel>`, atomically: Pub/Sub
-    order is id order. One PubSub connection SUBSCRIBEs to every channel some local subscriber
+    """Each event is kept in its channel's history and announced on Pub/Sub with its id
+    (`EventHistory`). One PubSub connection SUBSCRIBEs to every channel some local subscriber
     follows; a reader task hands each message to them.
 
     - Entering `subscribe` reads where the history stands, SUBSCRIBEs and waits for Redis to
@@ -61,8 +52,7 @@ class RedisEventBus(EventBus):
     def __init__(self, connector: RedisConnector, *, confirm_timeout_seconds: float) -> None:
         self._connector = connector
         self._confirm_timeout_seconds = confirm_timeout_seconds
-        self._publish = connector.acknowledged("event_publish")
-        self._replay = connector.script("event_replay")
+        self._history = EventHistory(connector)
         self._fanout = Fanout()
         self._pubsub: PubSub | None = None
         self._pubsub_lock = asyncio.Lock()
@@ -79,23 +69,7 @@ class RedisEventBus(EventBus):
         return self._fanout.subscribers
 
     async def publish(self, message: BusMessage) -> EventId:
-        channel = message.channel
-        with self._connector.errors():
-            published = await self._publish(
-                keys=[
-                    keys.event_history(channel),
-                    keys.event_history_notes(channel),
-                    keys.event_published(channel, uuid.uuid4().hex),
-                ],
-                args=[
-                    keys.channel(channel),
-                    codecs.encode_message(message),
-                    HISTORY_SIZE,
-                    PUBLISH_MEMORY_MS,
-                    secrets.randbelow(FIRST_SEQUENCES),
-                ],
-            )
-        return EventId.parse(codecs.text(published))
+        return await self._history.publish(message)
 
     @asynccontextmanager
     async def subscribe(
@@ -103,11 +77,11 @@ class RedisEventBus(EventBus):
     ) -> AsyncIterator[Subscription]:
         if self._fanout.closed:
             raise SubscriptionClosed("the event bus is closed")
-        start = after if after is not None else await self._latest(channel)
+        start = after if after is not None else await self._history.latest(channel)
         subscription, first = self._fanout.add(channel, start)
         try:
             await self._subscribed(channel, first=first)
-            replay = await self._history_after(channel, start, asked=after is not None)
+            replay = await self._history.after(channel, start, asked=after is not None)
             subscription.catch_up(replay)
             yield subscription
         finally:
@@ -125,30 +99,6 @@ class RedisEventBus(EventBus):
                 await task
         if self._pubsub is not None:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
-
-    async def _latest(self, channel: str) -> EventId:
-        latest, _, _ = await self._read_history(channel, "", 0)
-        return _event_id(latest) or EventId.ORIGIN
-
-    async def _history_after(self, channel: str, start: EventId, *, asked: bool = False) -> Replay:
-        """The events after `start`, or a gap if the history cannot prove where it stands
-        (`asked`: `start` comes from a client, for whom 0-0 proves nothing)."""
-        latest, gap, entries = await self._read_history(
-            channel, str(start), HISTORY_SIZE, asked=asked
-        )
-        if int(gap):
-            return HistoryGap(_event_id(latest))
-        return [_entry(channel, entry) for entry in entries]
-
-    async def _read_history(
-        self, channel: str, after: str, count: int, *, asked: bool = False
-    ) -> Any:
-        """`event_replay.lua`: [newest id or "", gap 0/1, entries after `after`]."""
-        with self._connector.errors():
-            return await self._replay(
-                keys=[keys.event_history(channel), keys.event_history_notes(channel)],
-                args=[after, count, int(asked)],
-            )
 
     def _pubsub_connection(self) -> PubSub:
         if self._pubsub is None:
@@ -259,7 +209,7 @@ class RedisEventBus(EventBus):
             case "message":
                 channel = keys.channel_name(codecs.text(message["channel"]))
                 try:
-                    event = _published(channel, codecs.raw(message["data"]))
+                    event = published(channel, codecs.raw(message["data"]))
                 except ValueError as error:
                     log.warning("dropped a malformed message on %r: %s", channel, error)
                     return
@@ -290,7 +240,7 @@ class RedisEventBus(EventBus):
                 replay = []
                 break
             try:
-                replay = await self._history_after(channel, start)
+                replay = await self._history.after(channel, start)
                 break
             except BackendUnavailable as error:
                 log.info("event bus: could not catch %r up yet: %s", channel, error)
@@ -300,25 +250,3 @@ class RedisEventBus(EventBus):
         )
         for delivery in [*deliveries, *held]:
             self._fanout.deliver(channel, delivery)
-
-
-def _event_id(raw: bytes | str) -> EventId | None:
-    text = codecs.text(raw)
-    return EventId.parse(text) if text else None
-
-
-def _entry(channel: str, entry: Sequence[Any]) -> ChannelEvent:
-    """A Stream entry `[id, [b"m", message]]`."""
-    entry_id, fields = entry
-    return ChannelEvent(
-        EventId.parse(codecs.text(entry_id)),
-        codecs.decode_message(channel, codecs.raw(fields[1])),
-    )
-
-
-def _published(channel: str, data: bytes) -> ChannelEvent:
-    """A Pub/Sub message `<id> <message>`; `ValueError` if it is not one."""
-    entry_id, _, message = data.partition(b" ")
-    return ChannelEvent(
-        EventId.parse(entry_id.decode("ascii")), codecs.decode_message(channel, message)
-    )

@@ -11,7 +11,6 @@ from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
     MAX_CONNECTIONS,
-    Durability,
     RedisConnector,
     SentinelMaster,
     Timing,
@@ -23,6 +22,7 @@ from adapters.redis.health import RedisProbe
 from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
+from adapters.redis.scripts import Durability
 from adapters.redis.search_history import RedisSearchHistory
 from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore

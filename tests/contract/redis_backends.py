@@ -7,7 +7,6 @@ from redis.asyncio import Redis
 from adapters.redis import keys
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
-    Durability,
     RedisConnector,
     SentinelMaster,
     connect,
@@ -19,6 +18,7 @@ from adapters.redis.health import RedisProbe
 from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
 from adapters.redis.ranking import RedisRanking
+from adapters.redis.scripts import Durability
 from adapters.redis.search_history import RedisSearchHistory
 from adapters.redis.throttle import RedisThrottle
 from adapters.redis.token_store import RedisTokenStore

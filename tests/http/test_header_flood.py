@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from falcon import testing
 
-from adapters.http.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
+from adapters.http.admission import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
 from tests.http.conftest import assert_problem
 from tests.support.app_server import AppServer, get, running_app
 

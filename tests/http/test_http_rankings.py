@@ -158,13 +158,7 @@ async def test_a_delta_that_would_overflow_the_score_is_422(api: testing.ASGICon
 async def test_a_number_beyond_the_stated_bounds_is_422_even_if_it_rounds_into_range(
     api: testing.ASGIConductor, number: str
 ) -> None:
-    raw = ('{"score": ' + number + "}").encode()
-
-    result = await api.simulate_put(
-        "/rankings/weekly/members/ann",
-        body=raw,
-        headers={**ADMIN, "Content-Type": "application/json"},
-    )
+    result = await put_score(api, number)
 
     assert error_fields(result) == ["score"]
     assert (await api.simulate_get("/rankings/weekly/members/ann")).status_code == 404
@@ -174,12 +168,15 @@ async def test_a_number_beyond_the_stated_bounds_is_422_even_if_it_rounds_into_r
 async def test_the_stated_bounds_themselves_are_accepted(
     api: testing.ASGIConductor, number: str
 ) -> None:
-    raw = ('{"score": ' + number + "}").encode()
-
-    result = await api.simulate_put(
-        "/rankings/weekly/members/ann",
-        body=raw,
-        headers={**ADMIN, "Content-Type": "application/json"},
-    )
+    result = await put_score(api, number)
 
     assert result.status_code == 200, result.text
+
+
+async def put_score(api: testing.ASGIConductor, number: str) -> testing.Result:
+    """Set ann's weekly score to the JSON number `number`, written as given."""
+    return await api.simulate_put(
+        "/rankings/weekly/members/ann",
+        body=('{"score": ' + number + "}").encode(),
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )

@@ -137,12 +137,18 @@ async def test_one_client_gets_at_most_30_codes_per_window_whatever_the_users(
     assert (await usecases.issue_otp(UserId("user-31"), client=CLIENT)).user_id == "user-31"
 
 
+def with_client_limit(assembly: Assembly, settings: Settings, limit: int) -> UseCases:
+    """The use-cases of `assembly` with OTP_CLIENT_ISSUE_LIMIT set to `limit`."""
+    changed = replace(settings, otp_client_issue_limit=limit)
+    assembly.container.settings.override(providers.Object(changed))
+    usecases: UseCases = assembly.container.usecases()
+    return usecases
+
+
 async def test_a_request_the_user_limit_refuses_still_counts_for_its_client(
     assembly: Assembly, settings: Settings
 ) -> None:
-    changed = replace(settings, otp_client_issue_limit=4)
-    assembly.container.settings.override(providers.Object(changed))
-    usecases: UseCases = assembly.container.usecases()
+    usecases = with_client_limit(assembly, settings, 4)
     for _ in range(3):
         await usecases.issue_otp(ALICE, client=CLIENT)
     with pytest.raises(TooManyCodes, match="for this user"):
@@ -155,9 +161,7 @@ async def test_a_request_the_user_limit_refuses_still_counts_for_its_client(
 async def test_a_client_limit_of_zero_turns_the_client_limit_off(
     assembly: Assembly, settings: Settings
 ) -> None:
-    changed = replace(settings, otp_client_issue_limit=0)
-    assembly.container.settings.override(providers.Object(changed))
-    usecases: UseCases = assembly.container.usecases()
+    usecases = with_client_limit(assembly, settings, 0)
 
     for n in range(100):
         await usecases.issue_otp(UserId(f"user-{n}"), client=CLIENT)

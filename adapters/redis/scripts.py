@@ -1,0 +1,87 @@
+"""The Lua scripts: their source (with shared chunks included), and the scripts whose success
+the service acknowledges to its clients, durable as configured."""
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+from redis import exceptions
+from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
+
+from ports.errors import BackendTimeout
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Durability:
+    """What an acknowledged write waits for: `replicas` replicas holding it (`WAIT`), at most
+    `timeout_ms`. 0 replicas: the master's acknowledgement is enough (asynchronous
+    replication: a failover may lose the newest writes)."""
+
+    replicas: int = 0
+    timeout_ms: int = 200
+
+
+_INCLUDE: Final = re.compile(r"^--! include (\w+)$", re.MULTILINE)
+
+
+def lua_source(name: str) -> str:
+    """The text of `lua/<name>.lua`, each `--! include <other>` line replaced by the text of
+    `lua/<other>.lua`: code several scripts share (a script runs alone on the server, and
+    cannot call another)."""
+    source = resources.files(__package__).joinpath("lua", f"{name}.lua").read_text()
+    return _INCLUDE.sub(lambda included: lua_source(included[1]), source)
+
+
+class AcknowledgedScript:
+    """A write script whose success means the write is durable as configured.
+
+    Without replicas to wait for, a plain EVALSHA. With them, EVALSHA and `WAIT n timeout` go
+    down one connection in one round trip (a pipeline, not a transaction: `WAIT` counts the
+    replicas holding everything this connection wrote). Fewer replicas than asked within the
+    timeout: the write may or may not survive a failover, so the caller gets `BackendTimeout`
+    (503, try again; the scripts are retry-safe) and the shortfall is counted as
+    `redis_errors_total{kind="replication"}`.
+    """
+
+    def __init__(
+        self,
+        client: Redis,
+        script: AsyncScript,
+        durability: Durability,
+        *,
+        report: Callable[[str, Exception], None],
+    ) -> None:
+        self._client = client
+        self._script = script
+        self._durability = durability
+        self._report = report
+
+    async def __call__(self, *, keys: Sequence[str], args: Sequence[Any]) -> Any:
+        replicas = self._durability.replicas
+        if replicas == 0:
+            return await self._script(keys=keys, args=args)
+        client = self._client
+        for attempt in (1, 2):
+            async with client.pipeline(transaction=False) as pipeline:
+                pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
+                pipeline.execute_command("WAIT", replicas, self._durability.timeout_ms)
+                try:
+                    result, acknowledged = await pipeline.execute()
+                except exceptions.NoScriptError:
+                    if attempt == 2:
+                        raise
+                    # NOTE: an empty script cache (a restart, or a replica just promoted).
+                    await client.script_load(self._script.script)
+                    continue
+            break
+        if int(acknowledged) < replicas:
+            error = BackendTimeout(
+                f"{acknowledged} of {replicas} replicas acknowledged the write within "
+                f"{self._durability.timeout_ms} ms: it might not survive a failover"
+            )
+            self._report("replication", error)
+            raise error
+        return result
