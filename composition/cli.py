@@ -11,6 +11,7 @@ from dataclasses import replace
 import uvicorn
 from sqlalchemy.exc import OperationalError
 
+from adapters.http.messages.fields import parse_id
 from adapters.http.server import ConnectionLimits, guarded_protocol
 from adapters.sql.database import describe_url
 from adapters.sql.migrations import HEAD, current, upgrade
@@ -107,9 +108,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _event_id(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**63 - 1:
+    event_id = parse_id(raw)
+    if event_id is None:
         raise argparse.ArgumentTypeError(f"not an event id: {raw[:30]!r}")
-    return int(raw)
+    return event_id
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from typing import TextIO
 from adapters.ledger_entries import epoch_ms
 from composition.lifecycle import BackgroundTask
 from composition.root import Assembly, build
-from composition.settings import Profile, Settings
+from composition.settings import Settings
 from domain.model.coupons import IssuedCoupon
 from domain.model.errors import NotFound
 from domain.model.ledger import Drift
@@ -36,7 +36,7 @@ PROGRESS_SECONDS = 5.0
 
 
 def refuse_memory(settings: Settings, command: str) -> int | None:
-    if settings.profile is Profile.MEMORY:
+    if settings.profile.in_process:
         print(
             f"redis-practice: {command} needs APP_PROFILE=redis or sentinel: the memory profile "
             "keeps its ledger inside the serving process",

@@ -10,7 +10,7 @@ from adapters.http.edge import ASGIApp
 from composition.containers import Application
 from composition.lifecycle import Backends
 from composition.profiles import PROFILES
-from composition.settings import DEFAULT_DATABASE_URL, Profile, Settings
+from composition.settings import DEFAULT_DATABASE_URL, Settings
 from domain.usecases.archiving import ArchiveIssuedCoupons
 from domain.usecases.reconciling import ReconcileCoupons
 from ports.clock import Clock
@@ -99,12 +99,12 @@ def assemble(
     )
     container.adapters.override(adapters)
     warnings: list[str] = []
-    if settings.profile is not Profile.MEMORY and settings.otp_secret is None:
+    if not settings.profile.in_process and settings.otp_secret is None:
         warnings.append(
             "OTP_SECRET is not set: codes issued by this instance will not verify on another "
             "instance, nor after a restart"
         )
-    if settings.profile is Profile.MEMORY and settings.database_url != DEFAULT_DATABASE_URL:
+    if settings.profile.in_process and settings.database_url != DEFAULT_DATABASE_URL:
         warnings.append("DATABASE_URL is ignored on the memory profile: notices stay in process")
     return Assembly(container, adapters, generated, tuple(warnings))
 

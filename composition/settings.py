@@ -29,6 +29,12 @@ class Profile(StrEnum):
     REDIS = "redis"
     SENTINEL = "sentinel"
 
+    @property
+    def in_process(self) -> bool:
+        """Whether every store lives inside the serving process: nothing is shared with another
+        process (a second instance, a ledger worker) or kept across a restart."""
+        return self is Profile.MEMORY
+
 
 DEFAULT_DATABASE_URL: Final = "sqlite:///var/redis-practice.sqlite3"
 
@@ -299,7 +305,7 @@ class Settings:
             raise SettingsError(
                 "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
             )
-        if settings.profile is Profile.MEMORY and not settings.ledger_worker_in_app:
+        if settings.profile.in_process and not settings.ledger_worker_in_app:
             raise SettingsError(
                 "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
                 "profile the ledger lives in the app, and only its own worker can archive it"

@@ -13,7 +13,7 @@ from adapters.http.auth import Guard
 from adapters.http.draining import Draining
 from adapters.http.edge import ASGIApp, Edge
 from adapters.http.endpoints import Endpoints
-from adapters.http.messages.fields import MAX_ID
+from adapters.http.messages.fields import parse_id
 from adapters.http.openapi import openapi_document
 from adapters.http.problems import ErrorHandler, serialize_problem
 from adapters.http.resources.coupons import CouponsResource
@@ -111,16 +111,10 @@ class _Lifespan:
 
 
 class IdConverter(falcon.routing.BaseConverter):
-    """`{name:id}`: 1 to 2**63 - 1 in plain ASCII digits; anything else matches no route (404).
-
-    (Falcon's `int` converter takes what `int()` takes: `+1`, `1_0`, Arabic-Indic digits.)
-    """
+    """`{name:id}`: an `Id` (`parse_id`); anything else matches no route (404)."""
 
     def convert(self, value: str) -> int | None:
-        if not (value.isascii() and value.isdigit()) or len(value) > len(str(MAX_ID)):
-            return None
-        number = int(value)
-        return number if 1 <= number <= MAX_ID else None
+        return parse_id(value)
 
 
 def create_http_app(

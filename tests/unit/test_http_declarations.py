@@ -15,7 +15,16 @@ import pytest
 from adapters.http.decoding import decode_body, decode_query
 from adapters.http.messages.coupons import EventName
 from adapters.http.messages.events import EventType
-from adapters.http.messages.fields import Finite, Limit, Name, Paging, UserId, rfc3339, trim
+from adapters.http.messages.fields import (
+    Finite,
+    Limit,
+    Name,
+    Paging,
+    UserId,
+    parse_id,
+    rfc3339,
+    trim,
+)
 from adapters.http.messages.notices import Title
 from adapters.http.messages.otp import Code
 from adapters.http.messages.usage import Seq
@@ -146,3 +155,22 @@ def test_a_number_beyond_a_double_or_any_integer_is_422_naming_its_field(
 
     assert refused.value.errors is not None
     assert [(e.field, e.message) for e in refused.value.errors] == [(field, "is out of range")]
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("1", 1),
+        (str(2**63 - 1), 2**63 - 1),
+        ("0", None),
+        (str(2**63), None),
+        ("9" * 400, None),
+        ("+1", None),
+        ("1_0", None),
+        ("\u0661", None),
+        (" 1", None),
+        ("", None),
+    ],
+)
+def test_an_id_is_a_positive_64_bit_integer_in_ascii_digits(text: str, parsed: int | None) -> None:
+    assert parse_id(text) == parsed

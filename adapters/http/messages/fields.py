@@ -85,6 +85,17 @@ Name = Annotated[
 
 MAX_ID: Final = 2**63 - 1
 Id = Annotated[int, Meta(ge=1, le=MAX_ID, description="A positive 64-bit integer")]
+
+
+def parse_id(text: str) -> int | None:
+    """`text` as an `Id`: 1 to 2**63 - 1 in plain ASCII digits, or None. (`int()` also takes
+    `+1`, `1_0` and Arabic-Indic digits; a path or an argument must not.)"""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 Count = Annotated[int, Meta(ge=0)]
 Seconds = Annotated[int, Meta(ge=1)]
 
