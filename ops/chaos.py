@@ -87,14 +87,16 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
             stored = stored_seqs(topology.master(), name)
             audit(outcome, read_samples(output), stored)
             for log in [*work.glob("*.log"), *(work / "sentinel").glob("*.log")]:
-                shutil.copy(log, report / f"{name}-{log.name}")
+                if log.stat().st_size:
+                    shutil.copy(log, report / f"{name}-{log.name}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     outcome.chart = chaos_report.timeline(report, name, outcome)
     say(
         f"{name}: {outcome.acknowledged} acknowledged, {outcome.lost} lost, "
         f"{outcome.stored_unacknowledged} stored unacknowledged, window "
-        f"{', '.join(f'{w:.2f}' for w in outcome.windows)} s, statuses {outcome.statuses}"
+        f"{', '.join(map(str, outcome.windows))} s, statuses {outcome.statuses}, "
+        f"failovers {outcome.switch_lines() or 'none'}"
         + (f", SSE missed {outcome.sse_missed}" if variant.sse else "")
     )
     return outcome

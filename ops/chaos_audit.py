@@ -8,7 +8,7 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-from chaos_model import Outcome, Sample
+from chaos_model import Outcome, Sample, Window
 
 
 def stored_seqs(port: int, source: str) -> set[int]:
@@ -59,17 +59,20 @@ def audit(outcome: Outcome, samples: list[Sample], stored: set[int]) -> None:
         # before it: the window is the longest stretch without any 202 from a little before
         # the fault until the next one, not the pair of 202s around the fault's instant.
         around = [at for at in ok if fault - 0.5 <= at < end]
-        if around and samples:
-            # Writes that stop again, or never come back, before the run (or the next fault)
-            # ends: the stretch from the last 202 to there counts too.
-            around.append(min(end, samples[-1].at))
-        gaps = [later - earlier for earlier, later in itertools.pairwise(around)]
-        if gaps:
-            outcome.windows.append(max(gaps))
+        if not around or not samples:
+            continue
+        # Writes that stop again, or never come back, before the run (or the next fault)
+        # ends: the stretch from the last 202 to there counts too, marked as cut off.
+        stop = min(end, samples[-1].at)
+        gaps = [
+            Window(later - earlier, cut_off=later == stop and later not in ok)
+            for earlier, later in itertools.pairwise([*around, stop])
+        ]
+        outcome.windows.append(max(gaps, key=lambda window: window.seconds))
     if ok and outcome.faults:
         first, last = outcome.faults[0], outcome.faults[-1]
         outcome.rate_before = _rate(ok, ok[0], first)
-        recovered = last + (outcome.windows[-1] if outcome.windows else 0)
+        recovered = last + (outcome.windows[-1].seconds if outcome.windows else 0)
         outcome.rate_after = _rate(ok, recovered, ok[-1])
 
 

@@ -31,6 +31,27 @@ class Sample:
     seq: int
 
 
+@dataclass(frozen=True)
+class Switch:
+    """A `+switch-master` (epoch s), from the master's address to the new one's."""
+
+    at: float
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch without any acknowledged write; `cut_off` when the run (or the next fault)
+    ended before writes came back, so it lasted at least `seconds`."""
+
+    seconds: float
+    cut_off: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.seconds:.2f}{'+' if self.cut_off else ''}"
+
+
 @dataclass
 class Outcome:
     """What one run measured (times are epoch seconds)."""
@@ -42,8 +63,8 @@ class Outcome:
     lost: int = 0
     stored_unacknowledged: int = 0
     statuses: dict[int, int] = field(default_factory=dict)
-    windows: list[float] = field(default_factory=list)
-    switches: list[float] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    switches: list[Switch] = field(default_factory=list)
     rate_before: float = 0.0
     rate_after: float = 0.0
     sse_published: int = 0
@@ -55,8 +76,24 @@ class Outcome:
     chart: str = ""
 
     @property
-    def unprovoked_switches(self) -> int:
-        """Failovers no fault of ours explains (none within 15 s after one): false ones."""
-        return sum(
-            not any(0 <= switch - fault <= 15 for fault in self.faults) for switch in self.switches
+    def extra_failovers(self) -> list[Switch]:
+        """Failovers beyond the first after each fault: a second one (Sentinels that flap, a
+        replica promoted and then demoted), or one no fault explains (none in the 15 s
+        before it)."""
+        extra: list[Switch] = []
+        answered: set[float] = set()
+        for switch in self.switches:
+            faults = [f for f in self.faults if 0 <= switch.at - f <= 15]
+            if not faults or faults[-1] in answered:
+                extra.append(switch)
+            else:
+                answered.add(faults[-1])
+        return extra
+
+    def switch_lines(self) -> str:
+        """Every failover, seconds from the first fault: `+1.74 s 6380 -> 6381`."""
+        origin = self.faults[0] if self.faults else 0.0
+        return ", ".join(
+            f"{s.at - origin:+.2f} s {s.old.rsplit(':')[-1]} -> {s.new.rsplit(':')[-1]}"
+            for s in self.switches
         )

@@ -28,7 +28,7 @@ def timeline(report: Path, name: str, outcome: Any) -> str:
     p50 = [_percentile(buckets.get(k, []), 0.5) for k in keys]
     p99 = [_percentile(buckets.get(k, []), 0.99) for k in keys]
 
-    figure, (rates, latency) = plt.subplots(2, 1, figsize=(11, 6), sharex=True)
+    figure, (rates, latency) = plt.subplots(2, 1, figsize=(13, 6), sharex=True)
     rates.plot(x, ok, color="tab:green", label="202 per second")
     rates.plot(x, errors, color="tab:red", label="errors per second (503, timeouts)")
     rates.set_ylabel("requests per second")
@@ -45,18 +45,24 @@ def timeline(report: Path, name: str, outcome: Any) -> str:
                 linestyle="--",
                 label=f"{outcome.variant.fault}" if index == 0 else None,
             )
-        for index, switch in enumerate(outcome.switches):
+        for index, switch in enumerate(outcome.switches):  # every one, however close
             axes.axvline(
-                switch - origin,
+                switch.at - origin,
                 color="tab:purple",
                 linestyle=":",
                 label="+switch-master" if index == 0 else None,
             )
-        axes.legend(loc="upper right", fontsize="small")
-    window = ", ".join(f"{w:.2f} s" for w in outcome.windows) or "none"
+        # NOTE: outside the axes, so that no legend covers a line.
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
+    window = ", ".join(f"{w} s" for w in outcome.windows) or "none"
+    extra = len(outcome.extra_failovers)
     rates.set_title(
         f"{name}: {outcome.acknowledged} acknowledged, {outcome.lost} lost; "
         f"write unavailability {window}"
+        + (" (+: cut off by the end of the run)" if any(w.cut_off for w in outcome.windows) else "")
+        + f"; {len(outcome.switches)} failover(s)"
+        + (f", {extra} beyond one per fault" if extra else ""),
+        fontsize=10,
     )
     figure.tight_layout()
     file = f"timeline-{name}.png"
@@ -77,9 +83,10 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
     lines += [
         "| variant | runs | acknowledged (median) | lost: median / max | stored, never "
         "acknowledged: median / max | write unavailability s: median / max | fault to "
-        "+switch-master s: median | false failovers | 503s (median) | timeouts (median) | 202/s "
-        "before / after |" + (" SSE events missed: max |" if options.sse else ""),
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "+switch-master s: median | failovers / faults | failovers beyond one per fault "
+        "| 503s: median / total (worst run) | timeouts (median) | 202/s before / after |"
+        + (" SSE events missed: max |" if options.sse else ""),
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         + ("---:|" if options.sse else ""),
     ]
     variants: dict[str, list[Any]] = {}
@@ -87,31 +94,49 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         variants.setdefault(outcome.variant.name, []).append(outcome)
     for name, runs in variants.items():
         windows = [w for run in runs for w in run.windows]
+        longest = max(windows, key=lambda w: w.seconds, default=None)
         switches = [
-            min((s - run.faults[0] for s in run.switches if s >= run.faults[0] - 1), default=0)
+            min(
+                (s.at - run.faults[0] for s in run.switches if s.at >= run.faults[0] - 1), default=0
+            )
             for run in runs
             if run.faults
         ]
+        refused = [run.statuses.get(503, 0) for run in runs]
+        worst = max(runs, key=lambda run: run.statuses.get(503, 0))
         row = (
             f"| `{name}` | {len(runs)} | {_median(r.acknowledged for r in runs):.0f} "
             f"| {_median(r.lost for r in runs):g} / {max(r.lost for r in runs)} "
             f"| {_median(r.stored_unacknowledged for r in runs):g} / "
             f"{max(r.stored_unacknowledged for r in runs)} "
-            f"| {_median(windows):.2f} / {max(windows, default=float('nan')):.2f} "
+            f"| {_median(w.seconds for w in windows):.2f} / {longest or 'n/a'} "
             f"| {_median(switches):.2f} "
-            f"| {sum(r.unprovoked_switches for r in runs)} "
-            f"| {_median(r.statuses.get(503, 0) for r in runs):g} "
-            f"| {_median(r.statuses.get(0, 0) for r in runs):g} "
+            f"| {sum(len(r.switches) for r in runs)} / {sum(len(r.faults) for r in runs)} "
+            f"| {sum(len(r.extra_failovers) for r in runs)} "
+            f"| {_median(refused):g} / {sum(refused):,}"
+            + (f" (`{name}-{worst.number}`: {max(refused):,})" if max(refused) else "")
+            + f" | {_median(r.statuses.get(0, 0) for r in runs):g} "
             f"| {_median(r.rate_before for r in runs):.0f} / "
             f"{_median(r.rate_after for r in runs):.0f} |"
         )
         if options.sse:
             row += f" {max(r.sse_missed for r in runs)} |"
         lines.append(row)
+    troubled = [outcome for outcome in outcomes if outcome.extra_failovers]
+    if troubled:
+        lines += ["", "Runs with more failovers than faults:", ""]
+        lines += [
+            f"- `{o.variant.name}-{o.number}`: {len(o.switches)} failovers for "
+            f"{len(o.faults)} fault(s) ({o.switch_lines()}); 503s: {o.statuses.get(503, 0):,}; "
+            f"write unavailability {', '.join(f'{w} s' for w in o.windows)}"
+            for o in troubled
+        ]
+    if any(w.cut_off for o in outcomes for w in o.windows):
+        lines += ["", "+: a window cut off by the end of the run: writes had not come back."]
     lines += ["", "## Every run", ""]
     for outcome in outcomes:
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(outcome.statuses.items()))
-        unavailable = ", ".join(f"{w:.2f}" for w in outcome.windows)
+        unavailable = ", ".join(str(w) for w in outcome.windows)
         sse = (
             f"; SSE: {outcome.sse_published} published, {outcome.sse_missed} missed, "
             f"{outcome.sse_duplicates} duplicates, {outcome.sse_resets} resets"
@@ -121,7 +146,8 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         lines.append(
             f"- `{outcome.variant.name}` run {outcome.number}: {outcome.requests} requests "
             f"({statuses}), {outcome.acknowledged} acknowledged, {outcome.lost} lost, "
-            f"{outcome.stored_unacknowledged} stored unacknowledged; unavailable {unavailable} s"
+            f"{outcome.stored_unacknowledged} stored unacknowledged; unavailable {unavailable} s; "
+            f"failovers: {outcome.switch_lines() or 'none'}"
             f"{sse}" + (f"; [timeline]({outcome.chart})" if outcome.chart else "")
         )
     first = next((outcome.chart for outcome in outcomes if outcome.chart), "")
@@ -140,7 +166,9 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
             else "the fault at 30% of the run"
         ),
         f"- Sentinel: down-after-milliseconds {options.down_after_ms}, quorum 2, "
-        "failover-timeout 10000; a false failover: a +switch-master no fault explains",
+        "failover-timeout 10000; every +switch-master counts (the three Sentinels' lines for "
+        "one change of master are one); beyond one per fault: a second failover after a "
+        "fault, or one no fault in the 15 s before explains",
         f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
         f"- REQUEST_DEADLINE_SECONDS: 2 (the app's default); runs per variant: {options.runs}",
         "- lost: answered 202 and missing from the new master afterwards; stored, never "

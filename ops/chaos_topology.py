@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from chaos_model import Variant
+from chaos_model import Switch, Variant
 from common import ROOT, free_port, speaker
 
 SENTINEL = str(ROOT / "ops/sentinel.sh")
@@ -48,25 +48,38 @@ class Topology:
     def master(self) -> int:
         return int(self.run("master").strip())
 
-    def switches(self) -> list[float]:
-        """When the Sentinels switched the master (epoch s), from their logs, once each."""
-        seen: set[str] = set()
-        for log in self.directory.glob("sentinel-*.log"):
-            for line in log.read_text(errors="replace").splitlines():
-                if "+switch-master" in line:
-                    match = re.search(r"(\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3})", line)
-                    if match:
-                        seen.add(match.group(1))
-        stamps = [
-            datetime.strptime(stamp, "%d %b %Y %H:%M:%S.%f").replace(tzinfo=UTC).timestamp()
-            for stamp in seen
-        ]
-        # Each of the three Sentinels logs the switch, within a second: the first one counts.
-        switches: list[float] = []
-        for stamp in sorted(stamps):
-            if not switches or stamp - switches[-1] > 2:
-                switches.append(stamp)
-        return switches
+    def switches(self) -> list[Switch]:
+        return switches(self.directory)
+
+
+def switches(directory: Path) -> list[Switch]:
+    """Every time the Sentinels switched the master, from their logs. Each Sentinel logs
+    each switch: lines naming the same change (old -> new master) within 2 s are one
+    switch; a different change, however soon after, is another."""
+    lines: list[tuple[float, str, str]] = []
+    for log in directory.glob("sentinel-*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            match = _SWITCH.search(line)
+            if match:
+                stamp, old_host, old_port, new_host, new_port = match.groups()
+                moment = datetime.strptime(stamp, "%d %b %Y %H:%M:%S.%f")
+                lines.append(
+                    (
+                        moment.replace(tzinfo=UTC).timestamp(),
+                        f"{old_host}:{old_port}",
+                        f"{new_host}:{new_port}",
+                    )
+                )
+    found: list[Switch] = []
+    for at, old, new in sorted(lines):
+        if not any(s.old == old and s.new == new and at - s.at <= 2 for s in found):
+            found.append(Switch(at, old, new))
+    return found
+
+
+_SWITCH = re.compile(
+    r"(\d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2}\.\d{3}) .*\+switch-master \S+ (\S+) (\d+) (\S+) (\d+)"
+)
 
 
 def inject(variant: Variant, topology: Topology, options: argparse.Namespace) -> list[float]:

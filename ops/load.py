@@ -86,9 +86,14 @@ def level1(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     notices = 20 if smoke else 200
     for n in range(notices):
         servers.post(cached, "/notices", {"title": f"Notice {n}", "body": f"Body of notice {n}."})
-    reads = {"READS": "40", "VUS": "5", "THINK_MS": "5", "P95_LIMIT_MS": "0"} if smoke else {}
-    defaults = {"READS": "10000", "VUS": "200", "THINK_MS": "400"}
-    settings = {"notices in PostgreSQL": str(notices), **(reads or defaults)}
+    # The closed model's settings are passed even at their defaults: the report states the
+    # throughput ceiling they set.
+    reads = (
+        {"READS": "40", "VUS": "5", "THINK_MS": "5", "P95_LIMIT_MS": "0"}
+        if smoke
+        else {"READS": "10000", "VUS": "200", "THINK_MS": "400"}
+    )
+    settings = {"notices in PostgreSQL": str(notices), **reads}
     mixed = {"SECONDS": "4", "READERS": "3", "BURST": "4"} if smoke else {}
     return [
         # Without the cache the database is the bottleneck: its overload (503s past the
@@ -237,7 +242,8 @@ def main() -> int:
             return 130
         finally:
             for log in work.glob("*.log"):
-                shutil.copy(log, report / log.name)
+                if log.stat().st_size:  # instances log warnings and errors only
+                    shutil.copy(log, report / log.name)
             shutil.rmtree(work, ignore_errors=True)
         load_report.write(level, report, runs, settings, smoke=args.smoke)
         if extra:

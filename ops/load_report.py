@@ -52,7 +52,8 @@ def write(
     lines += [
         "",
         "Files: `<run>.summary.json` (k6's end-of-test summary), `<run>.dashboard.html` (k6's "
-        "web dashboard, exported), the charts, and each instance's log.",
+        "web dashboard, exported), the charts, and the log of each instance that wrote one "
+        "(instances log warnings and errors only).",
     ]
     (report / "summary.md").write_text("\n".join(lines) + "\n")
 
@@ -78,6 +79,18 @@ def _level1(report: Path, runs: list[Any]) -> list[str]:
             f"| {metric(run, 'db_page_reads'):.0f} | {metric(run, 'cache_hit_ratio'):.3f} "
             f"| {outcome(run) if run.name == 'cached' else 'n/a'} |"
         )
+    users = float(variants[0].env.get("VUS", 200)) if variants else 200.0
+    think = float(variants[0].env.get("THINK_MS", 400)) if variants else 400.0
+    ceiling = users / (think / 1000)
+    model = (
+        f"closed model: {users:.0f} users, each waiting {think:.0f} ms (0.5-1.5x) between "
+        f"reads, so at most about {ceiling:.0f} req/s whatever the latency"
+    )
+    lines += [
+        "",
+        f"Load model: {model}. Throughput is set by the users' think time, not by the cache: "
+        "what the cache changes is the latency and the database reads.",
+    ]
     mixed = next(run for run in runs if run.script == "level1-read-your-writes.ts")
     lines += [
         "",
@@ -100,6 +113,7 @@ def _level1(report: Path, runs: list[Any]) -> list[str]:
         },
         "milliseconds",
         second=("requests per second", [metric(r, "http_reqs", "rate") for r in variants]),
+        note=f"{model.split(', so')[0]}:\nthroughput is capped near {ceiling:.0f} req/s",
     )
     _bars(
         report / "level1-database.png",
@@ -127,6 +141,11 @@ def _level2(report: Path, runs: list[Any]) -> list[str]:
         f"- {metric(run, 'http_reqs', 'count'):.0f} requests, "
         f"{metric(run, 'http_reqs', 'rate'):.0f} req/s",
         "",
+        "",
+        "The `issue` step dominates because every user starts at once: the 1,000 first "
+        "requests arrive together and queue for the instance's one worker, while the later "
+        "steps are spread out by each user's think time.",
+        "",
         "| step | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|",
     ]
@@ -142,6 +161,7 @@ def _level2(report: Path, runs: list[Any]) -> list[str]:
             "p95": [metric(run, f"http_req_duration{{step:{s}}}", "p(95)") for s in steps],
         },
         "milliseconds",
+        note="every user starts at once:\nthe first step (issue) queues",
     )
     return [*lines, "", "![latency](level2-latency.png)"]
 
@@ -187,7 +207,7 @@ def _level3(report: Path, runs: list[Any]) -> list[str]:
     names = [run.env["STRATEGY"] for run in herds]
     _bars(
         report / "level3-coupons.png",
-        f"Coupons issued per strategy, {quantity:.0f} on offer",
+        f"Coupons issued per strategy, {quantity:.0f} on offer, and what a claim costs",
         names,
         {
             "issued": [metric(run, "coupons_issued") for run in herds],
@@ -195,6 +215,8 @@ def _level3(report: Path, runs: list[Any]) -> list[str]:
         },
         "coupons",
         limit=quantity,
+        integers=True,
+        second=("claims per second", [claims_per_second(run) for run in herds]),
     )
     return [*lines, "", "![coupons](level3-coupons.png)"]
 
@@ -209,8 +231,11 @@ def _bars(
     second: tuple[str, list[float]] | None = None,
     log: bool = False,
     limit: float | None = None,
+    integers: bool = False,
+    note: str = "",
 ) -> None:
-    """Grouped bars, one group per variant; a second panel for `second`, a line at `limit`."""
+    """Grouped bars, one group per variant; a second panel for `second` (with `note` under
+    its title), a line at `limit`; `integers`: counts, labelled without decimals."""
     panels = 2 if second else 1
     figure, axes = plt.subplots(1, panels, figsize=(6 * panels, 4), squeeze=False)
     left = axes[0][0]
@@ -218,7 +243,8 @@ def _bars(
     for index, (name, values) in enumerate(series.items()):
         positions = [g + index * width for g in range(len(groups))]
         bars = left.bar(positions, values, width, label=name)
-        left.bar_label(bars, fmt="%.1f" if max(values or [0]) < 100 else "%.0f", fontsize=8)
+        small = max(values or [0]) < 100 and not integers
+        left.bar_label(bars, fmt="%.1f" if small else "%.0f", fontsize=8)
     left.set_xticks([g + width * (len(series) - 1) / 2 for g in range(len(groups))], groups)
     left.set_ylabel(unit)
     if log:
@@ -232,7 +258,9 @@ def _bars(
         bars = right.bar(groups, second[1], color="tab:green")
         right.bar_label(bars, fmt="%.0f", fontsize=8)
         right.set_ylabel(second[0])
-        right.set_title("Throughput", fontsize=10)
+        right.set_title(f"Throughput\n{note}" if note else "Throughput", fontsize=9)
+    elif note:
+        left.set_title(f"{title}\n{note}", fontsize=9)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
