@@ -40,7 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve the HTTP API",
-        description="Serve the HTTP API. Settings come from the environment (see README.md).",
+        description="Serve the HTTP API. Settings come from the environment "
+        "(see docs/operations.md).",
     )
     serve.add_argument(
         "--profile",
@@ -66,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser(
         "db",
         help="the SQL database of DATABASE_URL",
-        description="Migrations of the database at $DATABASE_URL (see README.md).",
+        description="Migrations of the database at $DATABASE_URL (see docs/operations.md).",
     )
     actions = database.add_subparsers(dest="action", required=True)
     actions.add_parser("upgrade", help="apply every migration not applied yet")
@@ -82,10 +83,10 @@ def _parser() -> argparse.ArgumentParser:
         "settings",
         help="print the effective settings (secrets masked)",
         description="Print every setting as the environment sets it now, one NAME=value per "
-        "line (secrets only say whether they are set), or with --markdown README's table of "
-        "every setting and its default.",
+        "line (secrets only say whether they are set), or with --markdown the table of every "
+        "setting and its default that docs/operations.md holds.",
     )
-    shown.add_argument("--markdown", action="store_true", help="README's table of the defaults")
+    shown.add_argument("--markdown", action="store_true", help="the table of docs/operations.md")
     coupons = commands.add_parser("coupons", help="coupon ledger operations")
     coupon_actions = coupons.add_subparsers(dest="action", required=True)
     reconcile = coupon_actions.add_parser(
@@ -195,7 +196,8 @@ def effective(settings: Settings) -> str:
 
 
 def settings_table() -> str:
-    """README's table: every setting, its default, what it does (from the declarations)."""
+    """docs/operations.md's table: every setting, its default, what it does (from the
+    declarations)."""
     rows = [
         f"| `{declaration.env}` | {_cell(default)} | {declaration.help} |"
         for declaration, default in defaults()

@@ -1,7 +1,7 @@
 """Settings from the environment, each declared once (its variable, type, default, bounds and one
 line of help): the typed `Settings`, the parsing with its one-line errors, `redis-practice
-settings` and README's table all come from the declarations below. A bad value stops the
-process at start with one line naming the variable; a secret is never echoed."""
+settings` and the table of docs/operations.md all come from the declarations below. A bad
+value stops the process at start with one line naming the variable; a secret is never echoed."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -345,7 +345,7 @@ def declared() -> list[tuple[str, Declaration]]:
 
 
 def defaults() -> list[tuple[Declaration, str]]:
-    """Each setting with its default as README's table shows it."""
+    """Each setting with its default as docs/operations.md's table shows it."""
     return [
         (declaration, declaration.shown or _shown(declaration, default))
         for _, declaration, default in _declarations()

@@ -141,7 +141,6 @@ def _level2(report: Path, runs: list[Any]) -> list[str]:
         f"- {metric(run, 'http_reqs', 'count'):.0f} requests, "
         f"{metric(run, 'http_reqs', 'rate'):.0f} req/s",
         "",
-        "",
         "The `issue` step dominates because every user starts at once: the 1,000 first "
         "requests arrive together and queue for the instance's one worker, while the later "
         "steps are spread out by each user's think time.",

@@ -145,13 +145,13 @@ def test_the_app_runs_a_ledger_worker_unless_told_not_to(in_app: str, workers: i
     assert len(backends.background) == workers
 
 
-def test_readme_holds_the_table_the_declarations_make() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    start = readme.index("| variable | default | meaning |")
-    end = readme.index("<!-- /settings -->", start)
+def test_the_operations_page_holds_the_table_the_declarations_make() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs/operations.md").read_text()
+    start = page.index("| variable | default | meaning |")
+    end = page.index("<!-- /settings -->", start)
 
-    assert readme[start:end].strip() == settings_table(), (
-        "README's settings table differs from the declarations: "
+    assert page[start:end].strip() == settings_table(), (
+        "docs/operations.md's settings table differs from the declarations: "
         "paste `redis-practice settings --markdown` over it"
     )
 
