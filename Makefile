@@ -73,7 +73,7 @@ FUZZ_EXAMPLES ?= 300
 fuzz: install servers
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz $(PYTEST_ARGS)
 
-# Micro-benchmarks on a real redis-server (started by the fixtures); prints the README table.
+# Micro-benchmarks on a real redis-server (started by the fixtures); prints the table of docs/performance.md.
 bench: install servers
 	@mkdir -p reports/bench
 	$(BIN)/pytest -m benchmark --benchmark-only --benchmark-json=reports/bench/latest.json $(PYTEST_ARGS)

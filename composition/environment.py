@@ -32,8 +32,8 @@ class Kind(StrEnum):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Declaration:
     """One setting: the environment variable, how to read it, its bounds (or its `choices`),
-    and one line of help (README's table). `shown` is how the default reads there, when its
-    value does not say it."""
+    and one line of help (the table of docs/operations.md). `shown` is how the default reads
+    there, when its value does not say it."""
 
     env: str
     kind: Kind

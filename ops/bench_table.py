@@ -1,4 +1,5 @@
-"""Print the benchmark table of README.md from pytest-benchmark's JSON (`make bench` writes it).
+"""Print the benchmark table of docs/performance.md from pytest-benchmark's JSON (`make bench`
+writes it).
 
     python ops/bench_table.py reports/bench/latest.json
 

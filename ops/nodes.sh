@@ -22,7 +22,7 @@
 # expire on their own.
 #
 # Persistence: every node keeps an append-only file (fsync every second), so a restarted node
-# has its data; replication is asynchronous: see REDIS_WAIT_REPLICAS in README.md.
+# has its data; replication is asynchronous: see REDIS_WAIT_REPLICAS in docs/ha.md.
 
 now_ms() { date +%s%3N; }
 cli() { redis-cli -h 127.0.0.1 -p "$1" "${@:2}" 2>/dev/null; }

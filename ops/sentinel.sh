@@ -25,7 +25,7 @@
 #   SENTINEL_PORTS          26380,26381,26382
 #   SENTINEL_SERVICE        redis-practice    the name the Sentinels monitor
 #   DOWN_AFTER_MS           500               `down-after-milliseconds` (1000 gave a write gap
-#                                             over 2 s here, 500 about 1.75 s: README)
+#                                             over 2 s here, 500 about 1.75 s: docs/ha.md)
 #   FAILOVER_TIMEOUT_MS     10000             `failover-timeout`
 #   MIN_REPLICAS_TO_WRITE   0                 `min-replicas-to-write` (0: off)
 #   MIN_REPLICAS_MAX_LAG    1                 `min-replicas-max-lag` (seconds)

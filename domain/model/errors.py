@@ -58,7 +58,7 @@ class NumberTaken(DomainError):
     def __init__(self, coupon_id: int) -> None:
         super().__init__(
             f"the naive strategy handed this user coupon {coupon_id}, which another user holds: "
-            "the archive refused it (check-then-act without a lock races; see README)"
+            "the archive refused it (check-then-act without a lock races; see docs/coupons.md)"
         )
         self.coupon_id = coupon_id
 

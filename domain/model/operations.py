@@ -22,6 +22,6 @@ class Readiness:
     @property
     def ready(self) -> bool:
         """Whether this instance can serve: every backend answered. A degraded one still
-        counts as answering (see README, "Operations": an orchestrator takes an instance that
+        counts as answering (see docs/operations.md: an orchestrator takes an instance that
         is not ready out of rotation, and every instance shares the same backends)."""
         return not self.failed

@@ -58,9 +58,9 @@ async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
     api: testing.ASGIConductor, profile_settings: Settings
 ) -> None:
     """Redis at its maxmemory (noeviction) refuses every write: /readyz says so in its checks
-    and stays 200 (see README: every instance shares that Redis, and an orchestrator would take
-    them all out of rotation while reads still work); writes answer 503, counted as
-    out_of_memory; /metrics exports used and max memory."""
+    and stays 200 (see docs/operations.md: every instance shares that Redis, and an
+    orchestrator would take them all out of rotation while reads still work); writes answer
+    503, counted as out_of_memory; /metrics exports used and max memory."""
     url = await asyncio.to_thread(redis_url, profile_settings)
     if url is None:
         pytest.skip("the memory profile has no Redis to fill")
