@@ -1,23 +1,20 @@
-"""Command line: `redis-practice serve [--profile P] [--host H] [--port N]`, `db upgrade|current`,
-`ledger-worker`, `coupons reconcile EVENT_ID|--all [--fix]`."""
+"""Command line: `redis-practice serve [--profile P] [--workers N] [--host H] [--port N]`,
+`db upgrade|current`, `ledger-worker`, `coupons reconcile EVENT_ID|--all [--fix]`."""
 
 import argparse
 import logging
 import os
-import resource
 import sys
 from dataclasses import replace
 
-import uvicorn
 from sqlalchemy.exc import OperationalError
 
 from adapters.http.messages.fields import parse_id
-from adapters.http.server import ConnectionLimits, guarded_protocol
 from adapters.sql.database import describe_url
 from adapters.sql.migrations import HEAD, current, upgrade
 from composition import ledger
-from composition.asgi import announce, load_settings
-from composition.root import build
+from composition.asgi import load_settings
+from composition.serving import Listener, serve
 from composition.settings import Profile, Settings, defaults
 
 
@@ -58,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--no-access-log", action="store_true", help="do not log each request (load tests)"
+    )
+    serve.add_argument(
+        "--workers",
+        metavar="N",
+        help="worker processes on one socket (default: $WEB_CONCURRENCY, else 1); more than "
+        "one needs the redis or sentinel profile",
     )
     serve.add_argument(
         "--migrate",
@@ -133,61 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     environ = dict(os.environ)
     if args.profile is not None:
         environ["APP_PROFILE"] = args.profile
-    settings = replace(load_settings(environ), migrate=args.migrate)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    built = build(settings)
-    announce(built)
-    limits = ConnectionLimits(
-        head_timeout_seconds=settings.http_head_timeout_seconds,
-        idle_seconds=KEEP_ALIVE_SECONDS,
-        max_connections=settings.http_max_connections,
-    )
-    raise_descriptor_limit(settings.http_max_connections)
-    uvicorn.run(
-        built.app(),
+    if args.workers is not None:
+        environ["WEB_CONCURRENCY"] = args.workers
+    settings = replace(load_settings(environ), migrate=True if args.migrate else None)
+    listener = Listener(
         host=args.host,
         port=args.port,
-        loop="uvloop",
-        # httptools, guarded: limits on heads, targets and connections (adapters/http/server.py)
-        http=guarded_protocol(limits, built.container.draining()),
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-        lifespan="on",
-        # NOTE: off: uvicorn would take the client address from X-Forwarded-For for any peer on
-        # 127.0.0.1, so a local client could pick a new address per request and escape the
-        # per-client limits. TRUST_FORWARDED_FOR alone decides (adapters/http/clients.py).
-        proxy_headers=False,
         log_level=args.log_level,
         access_log=not args.no_access_log,
-        # Server-Sent Events streams never end by themselves: give them this long on shutdown.
-        timeout_graceful_shutdown=5,
     )
-    return 0
-
-
-KEEP_ALIVE_SECONDS = 5
-"""uvicorn's default: an idle connection is closed after it (before its first request too)."""
-SPARE_DESCRIPTORS = 1024
-"""Beyond the connections: Redis and database pools, log files, the libraries' own."""
-
-
-def raise_descriptor_limit(max_connections: int) -> None:
-    """Raise the open-file soft limit to the hard limit (Linux distributions set the soft one
-    at 1,024 or so); warn when even the hard one cannot hold `max_connections`."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        soft = hard
-    needed = max_connections + SPARE_DESCRIPTORS
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        print(
-            f"redis-practice: warning: the open-file limit ({soft}) is below what "
-            f"HTTP_MAX_CONNECTIONS={max_connections} needs ({needed}): raise it (ulimit -n) or "
-            "lower HTTP_MAX_CONNECTIONS",
-            file=sys.stderr,
-            flush=True,
-        )
+    return serve(settings, listener)
 
 
 def effective(settings: Settings) -> str:

@@ -18,7 +18,7 @@ from adapters.http.app import HttpOptions, UseCases, create_http_app
 from adapters.http.draining import Draining
 from adapters.http.messages.events import bus_message
 from adapters.http.messages.notices import render_page
-from adapters.prometheus.metrics import Metrics
+from adapters.prometheus.metrics import process_metrics
 from adapters.prometheus.telemetry import PrometheusTelemetry
 from adapters.system.clock import SystemClock
 from adapters.system.secrets import SystemSecrets
@@ -81,7 +81,7 @@ class Application(containers.DeclarativeContainer):
     ingest_token = providers.Dependency(instance_of=str)
     otp_secret = providers.Dependency(instance_of=bytes)
     http_options = providers.Dependency(instance_of=HttpOptions)
-    metrics = providers.Singleton(Metrics)
+    metrics = providers.Singleton(process_metrics)
     clock = providers.Singleton(SystemClock)
     secrets = providers.Singleton(SystemSecrets)
     adapters = providers.DependenciesContainer()

@@ -1,7 +1,8 @@
 """`assemble` and `build`: settings in, the wired application out, for the chosen profile."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any, Final
 
 from dependency_injector import containers
 
@@ -16,11 +17,57 @@ from domain.usecases.reconciling import ReconcileCoupons
 from ports.clock import Clock
 from ports.secrets import SecretSource
 
+SECRETS: Final = (
+    ("ADMIN_TOKEN", "admin_token", True),
+    ("INGEST_TOKEN", "ingest_token", True),
+    ("OTP_SECRET", "otp_secret", False),
+)
+"""Each secret generated when unset: its variable, its field, and whether it is printed once
+(a client needs the tokens; nobody needs the OTP key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The settings with every secret the environment left unset generated, those secrets
+    (variable name, value), and the warnings the configuration deserves."""
+
+    settings: Settings
+    generated: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> tuple[tuple[str, str], ...]:
+        """The generated secrets to print once."""
+        printed = {env for env, _, shown in SECRETS if shown}
+        return tuple((env, value) for env, value in self.generated if env in printed)
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Generate the secrets the environment left unset (no I/O). A server of several workers
+    calls it once and hands the result to each worker, so that they share them."""
+    generated = tuple(
+        (env, secrets.token_urlsafe(32))
+        for env, name, _ in SECRETS
+        if getattr(settings, name) is None
+    )
+    fields = {env: name for env, name, _ in SECRETS}
+    changes: dict[str, Any] = {fields[env]: value for env, value in generated}
+    completed = replace(settings, **changes)
+    warnings: list[str] = []
+    if not settings.profile.in_process and settings.otp_secret is None:
+        warnings.append(
+            "OTP_SECRET is not set: the one generated serves this server only, so codes it "
+            "issues will not verify on another instance, nor after a restart"
+        )
+    if settings.profile.in_process and settings.database_url != DEFAULT_DATABASE_URL:
+        warnings.append("DATABASE_URL is ignored on the memory profile: notices stay in process")
+    return Prepared(completed, generated, tuple(warnings))
+
 
 @dataclass(frozen=True, slots=True)
 class Assembly:
-    """The wired containers, nothing built yet, and the tokens generated because the
-    environment set none (variable name, value).
+    """The wired containers, nothing built yet, the tokens generated because the environment
+    set none (variable name, value) and the warnings, both to print once.
 
     Tests override providers of `adapters` (a failing backend, say) before calling `app()`.
     """
@@ -65,23 +112,16 @@ def assemble(
 
     `clock` and `secret_source` replace the system ones (tests move time, fix codes).
     """
-    admin_token = settings.admin_token or secrets.token_urlsafe(24)
-    ingest_token = settings.ingest_token or secrets.token_urlsafe(24)
-    generated = tuple(
-        (name, token)
-        for name, given, token in (
-            ("ADMIN_TOKEN", settings.admin_token, admin_token),
-            ("INGEST_TOKEN", settings.ingest_token, ingest_token),
-        )
-        if given is None
-    )
+    prepared = prepare(settings)
+    settings = prepared.settings
+    assert settings.admin_token is not None
+    assert settings.ingest_token is not None
+    assert settings.otp_secret is not None
     container = Application(
         settings=settings,
-        admin_token=admin_token,
-        ingest_token=ingest_token,
-        # NOTE: a per-process secret is fine while the codes live in this process too; with a
-        # shared store, every instance must be given the same OTP_SECRET.
-        otp_secret=settings.otp_secret.encode() if settings.otp_secret else secrets.token_bytes(32),
+        admin_token=settings.admin_token,
+        ingest_token=settings.ingest_token,
+        otp_secret=settings.otp_secret.encode(),
         http_options=HttpOptions(
             deadline_seconds=settings.request_deadline_seconds,
             sse_keepalive_seconds=sse_keepalive_seconds,
@@ -98,15 +138,7 @@ def assemble(
         clock=container.clock, metrics=container.metrics, settings=container.settings
     )
     container.adapters.override(adapters)
-    warnings: list[str] = []
-    if not settings.profile.in_process and settings.otp_secret is None:
-        warnings.append(
-            "OTP_SECRET is not set: codes issued by this instance will not verify on another "
-            "instance, nor after a restart"
-        )
-    if settings.profile.in_process and settings.database_url != DEFAULT_DATABASE_URL:
-        warnings.append("DATABASE_URL is ignored on the memory profile: notices stay in process")
-    return Assembly(container, adapters, generated, tuple(warnings))
+    return Assembly(container, adapters, prepared.shown, prepared.warnings)
 
 
 def build(settings: Settings) -> Assembly:

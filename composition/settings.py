@@ -239,6 +239,17 @@ class Settings:
         minimum=0.5,
         maximum=600.0,
     )
+    workers: int = _setting(
+        1,
+        "WEB_CONCURRENCY",
+        Kind.INTEGER,
+        (
+            "worker processes of `redis-practice serve` (`--workers`), on one socket; more "
+            "than one needs the redis or sentinel profile, and at most 4 per core"
+        ),
+        minimum=1,
+        maximum=1024,
+    )
     http_max_connections: int = _setting(
         10_000,
         "HTTP_MAX_CONNECTIONS",
@@ -290,9 +301,10 @@ class Settings:
             "profile refuses it: only its own worker can read its ledger)"
         ),
     )
-    migrate: bool = False
-    """Migrate a PostgreSQL schema on start (`serve --migrate`; not from the environment);
-    SQLite always is."""
+    migrate: bool | None = None
+    """Migrate the schema on start: None (the default) migrates SQLite and not PostgreSQL;
+    `serve --migrate` sets True; a worker process sets False (its server migrated before
+    starting it). Not from the environment."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> "Settings":
@@ -309,6 +321,12 @@ class Settings:
             raise SettingsError(
                 "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
                 "profile the ledger lives in the app, and only its own worker can archive it"
+            )
+        if settings.profile.in_process and settings.workers > 1:
+            raise SettingsError(
+                f"WEB_CONCURRENCY={settings.workers} (--workers) needs the redis or sentinel "
+                "profile: the memory profile keeps its state in one process, so each worker "
+                "would serve its own; run one worker, or APP_PROFILE=redis"
             )
         return settings
 

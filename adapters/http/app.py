@@ -177,6 +177,6 @@ def _resources(
             draining=draining,
         ),
         UsageResource(uc.record_usage, uc.show_usage),
-        OperationsResource(uc.check_readiness, metrics.registry, openapi),
+        OperationsResource(uc.check_readiness, metrics.exposed, openapi),
     ]
     return {type(resource): resource for resource in built}

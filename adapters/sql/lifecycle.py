@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 class SqlDatabase:
     """What the SQL adapters of one process share.
 
-    On start, the schema is migrated when `migrate` says so (the embedded SQLite file always,
-    PostgreSQL only when asked: a fleet migrates once, not on every instance's start).
+    On start, the schema is migrated when `migrate` says so; None: the embedded SQLite file
+    is, PostgreSQL is not (a fleet migrates once, not on every instance's start), and a worker
+    process passes False (its server migrated once before starting the workers).
     """
 
     def __init__(
@@ -24,13 +25,13 @@ class SqlDatabase:
         url: str,
         *,
         deadline_seconds: float,
-        migrate: bool,
+        migrate: bool | None,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
         self._url = url
         self.engine: AsyncEngine = connect(url, deadline_seconds=deadline_seconds)
         self.errors = SqlErrors(on_error)
-        self._migrate = migrate or is_sqlite(database_url(url))
+        self._migrate = is_sqlite(database_url(url)) if migrate is None else migrate
 
     async def start(self) -> None:
         if self._migrate:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from tests.support.app_server import AppServer, running_app
+from tests.support.app_server import AppServer, redis_environment, running_app
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.settings import ADMIN_TOKEN
@@ -27,14 +27,9 @@ def instances(
 ) -> Iterator[tuple[AppServer, AppServer]]:
     redis_server.flush()
     migrated_postgres.empty()
-    environment = {
-        "APP_PROFILE": "redis",
-        "REDIS_URL": redis_server.url,
-        "DATABASE_URL": migrated_postgres.url,
-        "OTP_SECRET": "two-instances-otp-secret-0123",
-        "OTP_EXPOSE_CODE": "true",
-        "OTP_CLIENT_ISSUE_LIMIT": "0",
-    }
+    environment = redis_environment(
+        redis_server.url, migrated_postgres.url, OTP_SECRET="two-instances-otp-secret-0123"
+    )
     logs = tmp_path_factory.mktemp("instances")
     with (
         running_app(environment, log=logs / "a.log") as first,

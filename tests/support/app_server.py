@@ -39,18 +39,40 @@ def get(url: str, *, headers: Mapping[str, str] | None = None, timeout: float = 
         return error.code
 
 
+def redis_environment(redis_url: str, database_url: str, **more: str) -> dict[str, str]:
+    """An instance on the `redis` profile that returns OTP codes (tests log in with them) and
+    sets no per-client issue limit (every test client is 127.0.0.1)."""
+    return {
+        "APP_PROFILE": "redis",
+        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url,
+        "OTP_EXPOSE_CODE": "true",
+        "OTP_CLIENT_ISSUE_LIMIT": "0",
+        **more,
+    }
+
+
 @contextmanager
 def running_app(
-    environment: Mapping[str, str], *, log: Path, ready_seconds: float = 20
+    environment: Mapping[str, str],
+    *,
+    log: Path,
+    ready_seconds: float = 20,
+    workers: int = 1,
+    tokens: bool = True,
+    log_level: str = "warning",
 ) -> Iterator[AppServer]:
-    """Start an instance with `environment` on top of ours (ADMIN_TOKEN and INGEST_TOKEN set),
-    wait until `/healthz` answers, and stop it (SIGTERM, then SIGKILL) on exit. Its output goes
-    to `log`."""
+    """Start an instance (a server of `workers` processes) with `environment` on top of ours
+    (ADMIN_TOKEN and INGEST_TOKEN set, unless `tokens` is false), wait until `/healthz`
+    answers, and stop it (SIGTERM, then SIGKILL) on exit. Its output goes to `log`."""
     port = free_port()
     env = {
         **os.environ,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "INGEST_TOKEN": INGEST_TOKEN,
+        **(
+            {"ADMIN_TOKEN": ADMIN_TOKEN, "INGEST_TOKEN": INGEST_TOKEN}
+            if tokens
+            else {"ADMIN_TOKEN": "", "INGEST_TOKEN": ""}
+        ),
         "PYTHONUNBUFFERED": "1",
         **environment,
     }
@@ -63,7 +85,9 @@ def running_app(
         str(port),
         "--no-access-log",
         "--log-level",
-        "warning",
+        log_level,
+        "--workers",
+        str(workers),
     ]
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

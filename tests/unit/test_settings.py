@@ -56,6 +56,7 @@ EVERY_VARIABLE = {
     "SESSION_TTL_SECONDS": ("10", 10),
     "REQUEST_DEADLINE_SECONDS": ("0.5", 0.5),
     "HTTP_HEAD_TIMEOUT_SECONDS": ("3", 3.0),
+    "WEB_CONCURRENCY": ("3", 3),
     "HTTP_MAX_CONNECTIONS": ("500", 500),
     "SSE_MAX_STREAM_SECONDS": ("300", 300.0),
     "LEDGER_BATCH_SIZE": ("7", 7),
@@ -106,6 +107,10 @@ def test_every_declared_variable_is_read() -> None:
         ("LEDGER_WORKER_IN_APP", "sometimes", "LEDGER_WORKER_IN_APP must be true or false"),
         ("LEDGER_WORKER_IN_APP", "false", "LEDGER_WORKER_IN_APP=false needs the redis or"),
         ("LEDGER_BATCH_SIZE", "0", "LEDGER_BATCH_SIZE must be between 1 and 10000, got 0"),
+        ("WEB_CONCURRENCY", "abc", "WEB_CONCURRENCY must be an integer, got 'abc'"),
+        ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be between 1 and 1024, got 0"),
+        ("WEB_CONCURRENCY", "-2", "WEB_CONCURRENCY must be between 1 and 1024, got -2"),
+        ("WEB_CONCURRENCY", "2", "WEB_CONCURRENCY=2 (--workers) needs the redis or sentinel"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:
