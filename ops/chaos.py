@@ -63,7 +63,9 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
             environment = topology.up()
             cleanup.callback(topology.run, "down")
             database_url = stack.postgres(work, free_port(), cleanup)
-            servers = stack.Servers("", database_url, secrets.token_urlsafe(24), work, cleanup)
+            servers = stack.Servers(
+                "", database_url, secrets.token_urlsafe(24), work, cleanup, workers=options.workers
+            )
             base = servers.app("app", **environment, REDIS_WAIT_REPLICAS=str(variant.wait_replicas))
             sse = (
                 SseClients(base, options.sse_clients, servers.admin_token) if variant.sse else None
@@ -176,6 +178,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20, help="k6 duration per run")
     parser.add_argument("--smoke", action="store_true", help="one tiny run per variant (CI)")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    parser.add_argument(
+        "--workers", type=load.workers, default=1, help="worker processes of the app instance"
+    )
     options = parser.parse_args()
     if options.smoke:
         options.runs, options.rate, options.seconds = 1, 20, 8

@@ -157,7 +157,8 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         "",
         "## Settings",
         "",
-        f"- machine: {load_report.MACHINE}; Sentinel topology of 3 Redis + 3 Sentinels",
+        f"- machine: {load_report.MACHINE}; Sentinel topology of 3 Redis + 3 Sentinels; "
+        f"one app instance of {options.workers} worker process(es)",
         f"- k6: constant-arrival-rate {options.rate} POST /usage per second for "
         f"{options.seconds} s, 5 s request timeout; "
         + (

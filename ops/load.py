@@ -217,11 +217,19 @@ def ledger_check(servers: Servers) -> list[str]:
     return lines
 
 
+def workers(raw: str) -> int:
+    """`--workers N`: 1 to 16 (argparse type)."""
+    if not raw.isdigit() or not 1 <= int(raw) <= 16:
+        raise argparse.ArgumentTypeError(f"must be 1 to 16, got {raw!r}")
+    return int(raw)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("level", choices=[*LEVELS, "all"])
     parser.add_argument("--smoke", action="store_true", help="tiny runs (CI)")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
+    parser.add_argument("--workers", type=workers, default=1, help="worker processes per instance")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop what was started
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -232,8 +240,9 @@ def main() -> int:
         work = Path(tempfile.mkdtemp(prefix=f"load-level{level}-"))
         say(f"level {level}: report in {report}")
         try:
-            with servers(work) as running:
+            with servers(work, args.workers) as running:
                 runs, settings = LEVELS[level](running, args.smoke)
+                settings = {"worker processes per app instance": str(args.workers), **settings}
                 for run in runs:
                     k6(run, report, {"ADMIN_TOKEN": running.admin_token})
                 extra = ledger_check(running) if level == "3" else []

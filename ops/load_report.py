@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 
 MACHINE = (
     f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}) shared by k6, "
-    "the app instances (one uvicorn worker each), Redis and PostgreSQL; loopback only"
+    "the app instances, Redis and PostgreSQL; loopback only"
 )
 
 

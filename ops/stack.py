@@ -32,9 +32,13 @@ class Servers:
     stack: ExitStack
     instances: dict[str, str] = field(default_factory=dict)
     """Base URL of each instance started, by name."""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    """The process of each instance started, by name."""
     ledger_log: Path | None = None
     """The log of the ledger worker process, when one archives instead of the instances."""
     ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    workers: int = 1
+    """Worker processes of each instance (`serve --workers`)."""
 
     def app(self, name: str, build: Path = ROOT, /, **environment: str) -> str:
         """Start an instance of the checkout `build` (this one by default); its base URL.
@@ -56,12 +60,13 @@ class Servers:
         log = (self.work / f"{name}.log").open("wb")
         command = [
             sys.executable, "-m", "composition", "serve", "--port", str(port),
-            "--no-access-log", "--log-level", "warning",
+            "--no-access-log", "--log-level", "warning", "--workers", str(self.workers),
         ]  # fmt: skip
         process = subprocess.Popen(  # noqa: S603 - our own entry point
             command, env=env, cwd=build, stdout=log, stderr=subprocess.STDOUT
         )
         self.stack.callback(stop_process, process, log)
+        self.processes[name] = process
         base = f"http://127.0.0.1:{port}"
         for _ in range(400):
             if process.poll() is not None:
@@ -115,8 +120,9 @@ def stop_process(process: subprocess.Popen[bytes], log: Any) -> None:
 
 
 @contextmanager
-def servers(work: Path) -> Iterator[Servers]:
-    """A Redis and a PostgreSQL of this run's own, on free ports, data under `work`."""
+def servers(work: Path, workers: int = 1) -> Iterator[Servers]:
+    """A Redis and a PostgreSQL of this run's own, on free ports, data under `work`; the
+    instances started will have `workers` processes each."""
     with ExitStack() as stack:
         redis_port, pg_port = free_port(), free_port()
         redis_env = {**os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")}
@@ -128,6 +134,7 @@ def servers(work: Path) -> Iterator[Servers]:
             admin_token=secrets.token_urlsafe(24),
             work=work,
             stack=stack,
+            workers=workers,
         )
 
 

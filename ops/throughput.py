@@ -12,7 +12,12 @@ the ratios in "cpu" columns are computed from them (work per request, inverted, 
 ratio above 1 means cheaper, like the req/s ratios).
 
     .venv/bin/python ops/throughput.py [--build NAME=DIR ...] [--profile memory|redis ...]
-        [--baseline] [--post] [--rounds 5] [--seconds 6] [--connections 50]
+        [--workers N ...] [--baseline] [--post] [--rounds 5] [--seconds 6] [--connections 50]
+
+--workers N (more than once to compare: `--workers 1 --workers 2`) serves each build with
+`serve --workers N` (redis profile only when N > 1). Then nothing is pinned: the server's
+workers and wrk share every core, as they would on a host without spare cores, and the CPU
+per request is the whole server's (its workers and their parent).
 
 --baseline adds `ops/baseline_app.py` (bare Falcon + one redis.asyncio GET of the same page
 bytes) as one more target, and the report gives each target's /notices against it.
@@ -59,6 +64,9 @@ class Target:
     name: str
     directory: Path
     profile: str
+    workers: int = 1
+    spread: bool = False
+    """Nothing pinned to a core (a comparison of worker counts)."""
     port: int = 0
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
@@ -106,8 +114,9 @@ def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
         ]  # fmt: skip
     else:
         command = [
-            *pinned(0), sys.executable, "-m", "composition", "serve", "--port", str(target.port),
-            "--no-access-log", "--log-level", "warning",
+            *([] if target.spread else pinned(0)), sys.executable, "-m", "composition", "serve",
+            "--port", str(target.port), "--no-access-log", "--log-level", "warning",
+            "--workers", str(target.workers),
         ]  # fmt: skip
     target.process = subprocess.Popen(  # noqa: S603 - our interpreter, a checkout of ours
         command, cwd=target.directory, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
@@ -135,9 +144,23 @@ def fill(target: Target) -> None:
 
 
 def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
-    """The process's user + system CPU time so far (Linux /proc)."""
+    """The user + system CPU time so far of the process and its children (a server's
+    workers), from Linux /proc."""
     assert process is not None
-    fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(_cpu_of(pid) for pid in _tree(process.pid))
+
+
+def _tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(child) for child in children.read_text().split()] if children.exists() else []
+    return [pid, *(descendant for child in found for descendant in _tree(child))]
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # gone since it was listed
+        return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -159,7 +182,8 @@ def wrk(
     """Requests per second, and the server's CPU microseconds per request."""
     path = "/usage" if endpoint == "usage" else f"/{endpoint}"
     command = [
-        *pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"{target.base}{path}",
+        *([] if target.spread else pinned(1)), "wrk", "-t1", f"-c{connections}",
+        f"-d{seconds}s", f"{target.base}{path}",
     ]  # fmt: skip
     if endpoint == "usage":
         command += ["-s", str(usage_script(target, scratch))]
@@ -177,6 +201,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR", type=checkout)
     parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
+    parser.add_argument("--workers", action="append", type=int, default=[], metavar="N")
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--post", action="store_true", help="also measure POST /usage")
     parser.add_argument("--rounds", type=int, default=5)
@@ -187,10 +212,20 @@ def main() -> None:
         raise SystemExit("throughput: wrk is missing (Debian: apt-get install wrk)")
     builds = args.build or [("this", ROOT)]
     endpoints = ("healthz", "notices", "usage") if args.post else ("healthz", "notices")
+    counts = args.workers or [1]
+    spread = counts != [1]
     targets = [
-        Target(f"{name}/{profile}", Path(directory).resolve(), profile, endpoints=endpoints)
+        Target(
+            f"{name}/{profile}" + (f"/w{workers}" if spread else ""),
+            Path(directory).resolve(),
+            profile,
+            workers,
+            spread,
+            endpoints=endpoints,
+        )
         for profile in args.profile or ["memory"]
         for name, directory in builds
+        for workers in counts
     ]
     if args.baseline:
         targets.append(Target("baseline", ROOT, "baseline"))
@@ -211,7 +246,11 @@ def main() -> None:
         print(
             f"GET /notices: {NOTICES} notices, {page} bytes, a cache hit; "
             f"wrk -t1 -c{args.connections} -d{args.seconds}s; {args.rounds} rounds; "
-            f"{len(targets)} servers on CPU 0, wrk on CPU 1"
+            + (
+                f"{len(targets)} servers and wrk on every core, unpinned"
+                if spread
+                else f"{len(targets)} servers on CPU 0, wrk on CPU 1"
+            )
             + (f"; POST /usage {len(USAGE_BODY)} bytes" if args.post else ""),
             flush=True,
         )

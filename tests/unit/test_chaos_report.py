@@ -86,7 +86,7 @@ def test_the_summary_totals_the_503s_and_names_the_run_with_a_second_failover(
     calm.number, flapping.number = 1, 4
     options = Namespace(
         sse=False, rate=200, seconds=20, repeat=1, down_after_ms=500, min_replicas_to_write=0,
-        runs=2,
+        runs=2, workers=1,
     )  # fmt: skip
 
     chaos_report.write(tmp_path, [calm, flapping], options)
