@@ -140,7 +140,7 @@ def write_until_refused(
             acknowledged.append(seq)
 
 
-def test_sigterm_lets_in_flight_writes_finish_ends_streams_and_exits_0(
+def test_sigterm_lets_in_flight_writes_finish_ends_streams_cleans_up_and_exits_0(
     server: AppServer, redis_server: RedisServer
 ) -> None:
     with pinned(server, 2, each=3) as groups:
@@ -159,6 +159,10 @@ def test_sigterm_lets_in_flight_writes_finish_ends_streams_and_exits_0(
         while len(acknowledged) < 100:  # writes under way on every connection when it comes
             time.sleep(0.01)
         workers = workers_of(server)
+        metrics = Path(workers[0].environ()["PROMETHEUS_MULTIPROC_DIR"])
+        assert sorted(path.name for path in metrics.glob("counter_*.db")) == sorted(
+            f"counter_{worker.pid}.db" for worker in workers
+        )
         signalled = time.monotonic()
         server.process.send_signal(signal.SIGTERM)
 
@@ -172,6 +176,7 @@ def test_sigterm_lets_in_flight_writes_finish_ends_streams_and_exits_0(
 
     assert ended < 5 + 2
     assert not any(worker.is_running() for worker in workers)
+    assert not metrics.exists(), "the server removes its metrics directory at exit"
     with pytest.raises(ConnectionRefusedError):
         Pinned(server)
     stored = redis.Redis.from_url(redis_server.url).smembers("rp:usage:{ending}:seqs")
