@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: install servers run test test-unit lint typecheck typecheck-k6 imports pytest fuzz load bench \
-	redis-start redis-stop pg-start pg-stop clean
+	redis-start redis-stop cluster-start cluster-stop pg-start pg-stop clean
 
 install: $(STAMP)
 
@@ -56,6 +56,13 @@ redis-start:
 
 redis-stop:
 	ops/redis.sh stop
+
+# A Redis Cluster of 3 masters and 3 replicas on 127.0.0.1:7000-7005 (ops/cluster.sh).
+cluster-start:
+	ops/cluster.sh up
+
+cluster-stop:
+	ops/cluster.sh down
 
 pg-start:
 	ops/postgres.sh start
