@@ -7,6 +7,7 @@ import pytest
 from adapters.sql.migrations import upgrade
 from composition.settings import Settings
 from tests.support.clock import ManualClock
+from tests.support.cluster import ClusterTopology, running_cluster
 from tests.support.postgres_server import PostgresServer, running_postgres
 from tests.support.redis_server import RedisServer, running_redis
 from tests.support.secrets import ScriptedSecrets
@@ -42,6 +43,13 @@ def sentinel_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sent
     master over heals it before it ends)."""
     with running_topology(tmp_path_factory.mktemp("sentinel")) as topology:
         yield topology
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ClusterTopology]:
+    """One Redis Cluster for the session (tests empty it first)."""
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,11 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from redis import exceptions
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import (
@@ -149,6 +150,66 @@ def connect_via_sentinel(
     return SentinelMaster(client, sentinel)
 
 
+CLUSTER_CONNECTIONS_PER_NODE: Final = 256
+"""redis-py's cluster client keeps a pool per node that raises past its size instead of
+waiting: roomier than `MAX_CONNECTIONS`, since a burst may land on one node."""
+
+
+class NodeClients:
+    """A plain client per cluster node, made on first use: what must run on the node that took
+    a write (its `WAIT`, on the same connection) goes through the node's own client."""
+
+    def __init__(self, timing: Timing, max_connections: int = 16) -> None:
+        self._timing = timing
+        self._max_connections = max_connections
+        self._clients: dict[tuple[str, int], Redis] = {}
+
+    def __call__(self, host: str, port: int) -> Redis:
+        client = self._clients.get((host, port))
+        if client is None:
+            pool = BlockingConnectionPool(
+                host=host, port=port, **self._timing.pool_options(self._max_connections)
+            )
+            client = self._clients[(host, port)] = Redis.from_pool(pool)
+        return client
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterClients:
+    """The cluster's client (slots, MOVED, ASK, failovers), and the nodes' own clients."""
+
+    client: RedisCluster
+    nodes: NodeClients
+
+
+def connect_to_cluster(
+    nodes: Sequence[tuple[str, int]],
+    *,
+    deadline_seconds: float,
+    max_connections: int = CLUSTER_CONNECTIONS_PER_NODE,
+) -> ClusterClients:
+    """A client of the Redis Cluster `nodes` belong to: it learns the other nodes and the
+    slots from them, follows MOVED and ASK at once, and retries a failover's CLUSTERDOWN,
+    TRYAGAIN and refused connections as the Sentinel client does
+    (`Timing.across_failover`). No I/O until the first command."""
+    timing = Timing.across_failover(deadline_seconds)
+    cluster = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+        max_connections=max_connections,
+        retry=Retry(timing.backoff, timing.retries),
+        socket_timeout=timing.socket_timeout,
+        socket_connect_timeout=timing.connect_timeout,
+        socket_keepalive=True,
+        protocol=3,
+    )
+    return ClusterClients(cluster, NodeClients(Timing.within(deadline_seconds)))
+
+
 class RedisConnector:
     """What every Redis adapter of one process shares: the client, the scripts, the durability
     of acknowledged writes, and one place where client errors become port errors (counted by
@@ -156,16 +217,24 @@ class RedisConnector:
 
     def __init__(
         self,
-        client: Redis | SentinelMaster,
+        client: Redis | SentinelMaster | ClusterClients,
         *,
         on_error: Callable[[str], None] | None = None,
         durability: Durability | None = None,
     ) -> None:
-        self._sentinel: Sentinel | None
+        self._sentinel: Sentinel | None = None
+        self.cluster = client if isinstance(client, ClusterClients) else None
+        """The cluster's clients, on the cluster profile (`client` is then its client)."""
+        self.client: Redis
         if isinstance(client, SentinelMaster):
             self.client, self._sentinel = client.client, client.sentinel
+        elif isinstance(client, ClusterClients):
+            # NOTE: typed as `Redis`: the adapters call the commands both clients have, with
+            # the keys of each call (script, pipeline, transaction) in one slot; what differs
+            # on a cluster (the WAIT after a write) asks `cluster`.
+            self.client = cast(Redis, client.client)
         else:
-            self.client, self._sentinel = client, None
+            self.client = client
         self._on_error = on_error
         self._durability = durability or Durability()
         self._scripts: dict[str, AsyncScript] = {}
@@ -184,7 +253,11 @@ class RedisConnector:
         """The script `name` for writes the service acknowledges to its clients: with
         `Durability.replicas`, each call is followed by `WAIT` on the same connection."""
         return AcknowledgedScript(
-            self.client, self.script(name), self._durability, report=self.report
+            self.client,
+            self.script(name),
+            self._durability,
+            report=self.report,
+            cluster=self.cluster,
         )
 
     def errors(self) -> "_Translation":
@@ -203,6 +276,8 @@ class RedisConnector:
         await self.client.aclose()
         if self._sentinel is not None:
             await self._sentinel.aclose()
+        if self.cluster is not None:
+            await self.cluster.nodes.close()
 
 
 class _Translation:
@@ -224,6 +299,8 @@ class _Translation:
     ) -> None:
         if error is None or not isinstance(error, exceptions.RedisError):
             return
+        if isinstance(error, exceptions.ClusterCrossSlotError):
+            return  # keys of one call in different slots: a bug, never a 503
         match error:
             case exceptions.TimeoutError():
                 self._report("timeout", error)

@@ -5,13 +5,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from redis import exceptions
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
 from ports.errors import BackendTimeout
+
+if TYPE_CHECKING:
+    from adapters.redis.client import ClusterClients
+
+MAX_REDIRECTIONS: Final = 3
+"""Redirections an acknowledged write on a cluster follows before giving up (503)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,30 +59,22 @@ class AcknowledgedScript:
         durability: Durability,
         *,
         report: Callable[[str, Exception], None],
+        cluster: "ClusterClients | None" = None,
     ) -> None:
         self._client = client
         self._script = script
         self._durability = durability
         self._report = report
+        self._cluster = cluster
 
     async def __call__(self, *, keys: Sequence[str], args: Sequence[Any]) -> Any:
         replicas = self._durability.replicas
         if replicas == 0:
             return await self._script(keys=keys, args=args)
-        client = self._client
-        for attempt in (1, 2):
-            async with client.pipeline(transaction=False) as pipeline:
-                pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
-                pipeline.execute_command("WAIT", replicas, self._durability.timeout_ms)
-                try:
-                    result, acknowledged = await pipeline.execute()
-                except exceptions.NoScriptError:
-                    if attempt == 2:
-                        raise
-                    # NOTE: an empty script cache (a restart, or a replica just promoted).
-                    await client.script_load(self._script.script)
-                    continue
-            break
+        if self._cluster is None:
+            result, acknowledged = await self._with_wait(self._client, keys, args)
+        else:
+            result, acknowledged = await self._on_the_keys_node(self._cluster, keys, args)
         if int(acknowledged) < replicas:
             error = BackendTimeout(
                 f"{acknowledged} of {replicas} replicas acknowledged the write within "
@@ -85,3 +83,49 @@ class AcknowledgedScript:
             self._report("replication", error)
             raise error
         return result
+
+    async def _with_wait(
+        self, client: Redis, keys: Sequence[str], args: Sequence[Any], *, asking: bool = False
+    ) -> tuple[Any, int]:
+        """EVALSHA, then WAIT, down one connection of `client` in one round trip (after
+        ASKING, for a slot being migrated to that node)."""
+        for attempt in (1, 2):
+            async with client.pipeline(transaction=False) as pipeline:
+                if asking:
+                    pipeline.execute_command("ASKING")
+                pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
+                pipeline.execute_command(
+                    "WAIT", self._durability.replicas, self._durability.timeout_ms
+                )
+                try:
+                    *_, result, acknowledged = await pipeline.execute()
+                except exceptions.NoScriptError:
+                    if attempt == 2:
+                        raise
+                    # NOTE: an empty script cache (a restart, or a replica just promoted).
+                    await client.script_load(self._script.script)
+                    continue
+            return result, acknowledged
+        raise AssertionError("unreachable")
+
+    async def _on_the_keys_node(
+        self, cluster: "ClusterClients", keys: Sequence[str], args: Sequence[Any]
+    ) -> tuple[Any, int]:
+        """On a cluster, the WAIT must reach the node that took the write, on the same
+        connection: the write and its WAIT go to the node owning the keys' slot, through that
+        node's own client. A MOVED in between (a failover, a reshard): the cluster client
+        learns where the slot went (a keyed read follows the redirection) and the pair is sent
+        again there (the scripts are retry-safe); an ASK (the slot being migrated): the pair
+        goes to the importing node after ASKING. Never acknowledged without its WAIT."""
+        await cluster.client.initialize()  # the slots, once (a no-op afterwards)
+        for _ in range(MAX_REDIRECTIONS):
+            node = cluster.client.get_node_from_key(keys[0])
+            assert node is not None  # a primary always (None only when asking for a replica)
+            try:
+                return await self._with_wait(cluster.nodes(node.host, int(node.port)), keys, args)
+            except exceptions.AskError as ask:
+                target = cluster.nodes(ask.host, ask.port)
+                return await self._with_wait(target, keys, args, asking=True)
+            except (exceptions.MovedError, exceptions.ConnectionError):
+                await cluster.client.exists(keys[0])  # follows MOVED, retries a failover
+        raise BackendTimeout(f"the slot of {keys[0]!r} kept moving: try again")

@@ -1,6 +1,7 @@
 """The `backend` fixture: every contract test runs once per backend, with the same test id."""
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,17 +12,29 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from adapters.redis.client import MAX_CONNECTIONS, connect
 from adapters.sql.migrations import upgrade
 from tests.contract.backends import Backend, InMemoryBackend
-from tests.contract.redis_backends import RedisBackend, RedisServerBackend, SentinelBackend
+from tests.contract.redis_backends import (
+    ClusterBackend,
+    RedisBackend,
+    RedisServerBackend,
+    SentinelBackend,
+)
 from tests.contract.repositories import (
     InMemoryRepositoryBackend,
     RepositoryBackend,
     SqlRepositoryBackend,
 )
+from tests.support.cluster import ClusterTopology
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 
 BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel"]
+if "cluster" in os.environ.get("CONTRACT_BACKENDS", ""):
+    # NOTE: opt-in while the cluster profile is built (issue 20): 116 of the 121 contract
+    # tests pass on it; the ledger feed's XREADGROUP spans slots, and redis-py's asyncio
+    # cluster client loses connections under the herds (its writer gone in the middle of a
+    # connect: AttributeError, not a ConnectionError). `CONTRACT_BACKENDS=cluster` runs them.
+    BACKENDS.append("cluster")
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
 
 # Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
@@ -52,6 +65,10 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
             topology: SentinelTopology = request.getfixturevalue("sentinel_topology")
             await asyncio.to_thread(topology.flush)
             chosen = SentinelBackend(topology, deadline_seconds=DEADLINE_SECONDS)
+        case "cluster":
+            cluster: ClusterTopology = request.getfixturevalue("redis_cluster")
+            await asyncio.to_thread(cluster.flush)
+            chosen = ClusterBackend(cluster, deadline_seconds=DEADLINE_SECONDS)
     try:
         yield chosen
     finally:
@@ -100,7 +117,13 @@ whole connections too: unclosed, not lost; every claim in it still succeeds.)"""
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each real server's tests together (one server, one topology for the session)."""
-    items.sort(key=lambda item: ("[redis" in item.nodeid, "[sentinel" in item.nodeid))
+    items.sort(
+        key=lambda item: (
+            "[redis" in item.nodeid,
+            "[sentinel" in item.nodeid,
+            "[cluster" in item.nodeid,
+        )
+    )
     for item in items:
         if "[sentinel" in item.nodeid:
             for marker in SENTINEL_LEFTOVERS:

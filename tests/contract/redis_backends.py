@@ -1,5 +1,6 @@
 """The Redis adapters as contract-suite backends: on fakeredis, and on a real redis-server."""
 
+import asyncio
 from typing import Protocol, runtime_checkable
 
 from redis.asyncio import Redis
@@ -7,9 +8,11 @@ from redis.asyncio import Redis
 from adapters.redis import keys
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
+    ClusterClients,
     RedisConnector,
     SentinelMaster,
     connect,
+    connect_to_cluster,
     connect_via_sentinel,
 )
 from adapters.redis.coupon_ledger import RedisCouponLedger
@@ -34,6 +37,7 @@ from ports.throttle import Throttle
 from ports.token_store import TokenStore
 from ports.usage_log import UsageLog
 from tests.contract.backends import Backend
+from tests.support.cluster import ClusterTopology
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
 from tests.support.sentinel_topology import SentinelTopology
@@ -73,7 +77,7 @@ class RedisBackend(Backend):
 
     def __init__(
         self,
-        client: Redis | SentinelMaster,
+        client: Redis | SentinelMaster | ClusterClients,
         durability: Durability | None = None,
         *,
         blocking_reads_wait: bool = True,
@@ -136,6 +140,10 @@ class RedisBackend(Backend):
     async def feed_length(self, event_id: int) -> int:
         return int(await self.client.xlen(keys.coupon_ledger(event_id)))
 
+    async def channels(self, pattern: str) -> list[bytes | str]:
+        """The Pub/Sub channels matching `pattern` some connection subscribes to."""
+        return await self.client.pubsub_channels(pattern)
+
     async def flush(self) -> None:
         """Lose every key, as `FLUSHALL` (or a restart without persistence) would."""
         await self.client.flushall()
@@ -183,6 +191,30 @@ class SentinelBackend(RedisBackend, Disconnectable):
 
     async def kill_connections(self) -> None:
         await kill_connections(self._topology.master())
+
+
+class ClusterBackend(RedisBackend):
+    """The Redis adapters on a Redis Cluster, every acknowledged write waiting for a replica
+    on the node that took it."""
+
+    def __init__(self, cluster: ClusterTopology, *, deadline_seconds: float) -> None:
+        super().__init__(
+            connect_to_cluster(cluster.nodes, deadline_seconds=deadline_seconds),
+            Durability(replicas=1, timeout_ms=1000),
+        )
+        self._cluster = cluster
+
+    async def flush(self) -> None:
+        await asyncio.to_thread(self._cluster.flush)
+
+    async def channels(self, pattern: str) -> list[bytes | str]:
+        """Classic Pub/Sub is per node (a PUBLISH reaches every node): ask each."""
+        cluster = self._connector.cluster
+        assert cluster is not None
+        found: list[bytes | str] = []
+        for node in cluster.client.get_nodes():
+            found += await node.execute_command("PUBSUB", "CHANNELS", pattern)
+        return found
 
 
 async def kill_connections(port: int) -> None:

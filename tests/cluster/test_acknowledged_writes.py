@@ -1,0 +1,79 @@
+"""An acknowledged write on a Redis Cluster waits for a replica of the node that took it, on the
+connection that carried it, and follows its slot when the slot moves between two writes."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from redis import exceptions
+
+from adapters.redis import keys
+from adapters.redis.client import RedisConnector, connect_to_cluster
+from adapters.redis.scripts import Durability
+from adapters.redis.usage_log import RedisUsageLog
+from domain.model.usage import UsageRecord
+from ports.errors import BackendUnavailable
+from tests.support.cluster import ClusterTopology
+
+SOURCE = "meter-7"
+
+
+@pytest.fixture
+async def connector(redis_cluster: ClusterTopology) -> AsyncIterator[RedisConnector]:
+    await asyncio.to_thread(redis_cluster.flush)
+    connector = RedisConnector(
+        connect_to_cluster(redis_cluster.nodes, deadline_seconds=5),
+        durability=Durability(replicas=1, timeout_ms=1000),
+    )
+    yield connector
+    await connector.close()
+
+
+async def append(usage: RedisUsageLog, seq: int) -> None:
+    record = UsageRecord(source=SOURCE, seq=seq, payload=None)
+    await usage.append(record, ingestion_id=f"i{seq}", retention_seconds=600)
+
+
+async def test_a_write_is_acknowledged_by_a_replica_of_the_node_that_owns_its_slot(
+    connector: RedisConnector, redis_cluster: ClusterTopology
+) -> None:
+    usage = RedisUsageLog(connector)
+
+    for seq in range(20):
+        await append(usage, seq)
+
+    assert (await usage.stats(SOURCE)).count == 20
+    cluster = connector.cluster
+    assert cluster is not None
+    owner = await asyncio.to_thread(redis_cluster.master, keys.usage_count(SOURCE))
+    node = cluster.nodes("127.0.0.1", owner)
+    assert await node.get(keys.usage_count(SOURCE)) == b"20"  # it is that node's write
+    assert await node.execute_command("WAIT", 1, 1000) >= 1  # type: ignore[no-untyped-call]
+
+
+async def test_writes_follow_their_slot_when_it_moves_between_them(
+    connector: RedisConnector, redis_cluster: ClusterTopology
+) -> None:
+    """The slot moves to another master (keys and all) after the client learned where it was:
+    the next write meets MOVED at the old node and is sent again, with its WAIT, to the new."""
+    usage = RedisUsageLog(connector)
+    await append(usage, 0)
+    before = await asyncio.to_thread(redis_cluster.master, keys.usage_count(SOURCE))
+
+    await asyncio.to_thread(redis_cluster.run, "reshard", keys.usage_count(SOURCE))
+    for seq in range(1, 11):
+        await append(usage, seq)
+
+    after = await asyncio.to_thread(redis_cluster.master, keys.usage_count(SOURCE))
+    assert after != before
+    stats = await usage.stats(SOURCE)
+    assert (stats.count, stats.distinct_seq) == (11, 11)
+
+
+async def test_keys_of_one_call_in_different_slots_are_a_bug_not_a_503(
+    connector: RedisConnector,
+) -> None:
+    with pytest.raises(exceptions.ClusterCrossSlotError) as refused, connector.errors():
+        await connector.client.mget("a{one}", "b{two}")
+
+    assert not isinstance(refused.value, BackendUnavailable)
