@@ -11,6 +11,7 @@ from pathlib import Path
 
 from redis.cluster import ClusterNode, RedisCluster
 
+from tests.support.commands import run_script
 from tests.support.redis_server import fail_or_skip
 
 SCRIPT = Path(__file__).resolve().parents[2] / "ops" / "cluster.sh"
@@ -57,17 +58,7 @@ class ClusterTopology:
         return [("127.0.0.1", port) for port in self.ports[:6]]
 
     def run(self, *arguments: str, timeout_seconds: float = 90) -> str:
-        done = subprocess.run(  # noqa: S603 - our own script, our own arguments
-            [str(SCRIPT), *arguments],
-            env=self._environment,
-            capture_output=True,
-            text=True,
-            timeout=timeout_seconds,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"ops/cluster.sh {' '.join(arguments)}: {done.stderr[-2000:]}")
-        return done.stdout
+        return run_script(SCRIPT, self._environment, *arguments, timeout_seconds=timeout_seconds)
 
     def master(self, key: str) -> int:
         """The port of the master that owns `key`'s slot."""

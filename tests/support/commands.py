@@ -22,3 +22,23 @@ def run_python(
         timeout=timeout,
         check=False,
     )
+
+
+def run_script(
+    script: Path, environment: Mapping[str, str], *arguments: str, timeout_seconds: float = 60
+) -> str:
+    """One of our ops scripts (`ops/sentinel.sh up`, ...); its output, or RuntimeError with the
+    end of what it said on failure."""
+    done = subprocess.run(  # noqa: S603 - our own script, our own arguments
+        [str(script), *arguments],
+        env=dict(environment),
+        capture_output=True,
+        text=True,
+        timeout=timeout_seconds,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{script.parent.name}/{script.name} {' '.join(arguments)}: {done.stderr[-2000:]}"
+        )
+    return done.stdout

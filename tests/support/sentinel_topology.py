@@ -14,6 +14,7 @@ from pathlib import Path
 from redis import Redis
 from redis.sentinel import Sentinel
 
+from tests.support.commands import run_script
 from tests.support.redis_server import fail_or_skip, free_port
 
 SCRIPT = Path(__file__).resolve().parents[2] / "ops" / "sentinel.sh"
@@ -47,17 +48,7 @@ class SentinelTopology:
         return SERVICE
 
     def run(self, *arguments: str, timeout_seconds: float = 60) -> str:
-        done = subprocess.run(  # noqa: S603 - our own script, our own arguments
-            [str(SCRIPT), *arguments],
-            env=self._environment,
-            capture_output=True,
-            text=True,
-            timeout=timeout_seconds,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"ops/sentinel.sh {' '.join(arguments)}: {done.stderr[-2000:]}")
-        return done.stdout
+        return run_script(SCRIPT, self._environment, *arguments, timeout_seconds=timeout_seconds)
 
     def up(self) -> None:
         self.run("up")
