@@ -1,9 +1,10 @@
 """Requests/s of a cached `GET /notices` (and, with --post, of `POST /usage`) against
 `GET /healthz`, for several servers side by side in one run, with wrk on loopback.
 
-Each target is one uvicorn worker serving a build of this project (a checkout directory) on a
-profile. All targets run at once on CPU 0, wrk on CPU 1 (when taskset exists); every round
-measures each target's endpoints in turn, so a machine that drifts slows every target alike.
+Each target is one uvicorn worker serving a build of this project (a checkout directory, run
+by its own .venv when it has one) on a profile. All targets run at once on CPU 0, wrk on CPU 1
+(when taskset exists); every round measures each target's endpoints in turn, so a machine
+that drifts slows every target alike.
 Reports each round and, per target, the median req/s and the median ratio notices/healthz.
 
 It also reads each server's CPU time around every wrk run: CPU microseconds per request are
@@ -114,7 +115,8 @@ def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
         ]  # fmt: skip
     else:
         command = [
-            *([] if target.spread else pinned(0)), sys.executable, "-m", "composition", "serve",
+            *([] if target.spread else pinned(0)), interpreter(target.directory), "-m",
+            "composition", "serve",
             "--port", str(target.port), "--no-access-log", "--log-level", "warning",
             "--workers", str(target.workers),
         ]  # fmt: skip
@@ -131,6 +133,13 @@ def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
         raise SystemExit(f"{target.name}: the server did not start")
     if target.profile != "baseline":
         fill(target)
+
+
+def interpreter(build: Path) -> str:
+    """The build's own virtual environment when it has one (builds may pin different
+    libraries), else this one."""
+    own = build / ".venv" / "bin" / "python"
+    return str(own) if own.exists() else sys.executable
 
 
 def fill(target: Target) -> None:

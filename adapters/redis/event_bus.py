@@ -98,7 +98,7 @@ class RedisEventBus(EventBus):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if self._pubsub is not None:
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
 
     def _pubsub_connection(self) -> PubSub:
         if self._pubsub is None:

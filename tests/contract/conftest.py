@@ -1,13 +1,13 @@
 """The `backend` fixture: every contract test runs once per backend, with the same test id."""
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import fakeredis
 import pytest
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.exceptions import RedisClusterException
 
 from adapters.redis.client import MAX_CONNECTIONS, connect
 from adapters.sql.migrations import upgrade
@@ -28,13 +28,15 @@ from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 
-BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel"]
-if "cluster" in os.environ.get("CONTRACT_BACKENDS", ""):
-    # NOTE: opt-in while the cluster profile is built (issue 20): 116 of the 121 contract
-    # tests pass on it; the ledger feed's XREADGROUP spans slots, and redis-py's asyncio
-    # cluster client loses connections under the herds (its writer gone in the middle of a
-    # connect: AttributeError, not a ConnectionError). `CONTRACT_BACKENDS=cluster` runs them.
-    BACKENDS.append("cluster")
+BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel", "cluster"]
+CLUSTER_GAPS = {
+    "test_ledger_feed.py::test_acknowledged_entries_are_done_and_the_backlog_empties[cluster]": (
+        "one XREADGROUP over the streams of every event spans slots (CROSSSLOT): the ledger "
+        "feed's design for the cluster is the next step of issue 20"
+    ),
+}
+"""What the cluster cannot do yet, each failing the way it says (strict: a gap that closes
+fails the run until it is taken off this list)."""
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
 
 # Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
@@ -128,3 +130,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "[sentinel" in item.nodeid:
             for marker in SENTINEL_LEFTOVERS:
                 item.add_marker(marker)
+        gap = CLUSTER_GAPS.get(item.nodeid.rpartition("/")[2])
+        if gap is not None:
+            item.add_marker(
+                pytest.mark.xfail(reason=gap, strict=True, raises=RedisClusterException)
+            )

@@ -122,6 +122,6 @@ def collect_sentinel_leftovers() -> None:
 
 def master_address(sentinels: list[tuple[str, int]], service: str) -> tuple[str, int]:
     """Where the Sentinels say the master of `service` is."""
-    sentinel = Sentinel(sentinels, socket_timeout=1)  # type: ignore[no-untyped-call]
-    host, port = sentinel.discover_master(service)  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(sentinels, socket_timeout=1)
+    host, port = sentinel.discover_master(service)
     return str(host), int(port)
