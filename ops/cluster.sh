@@ -252,6 +252,26 @@ reshard() { # KEY...: each key's slot to the next master (in port order)
     done
 }
 
+agreed() { # every node agrees on the configuration (redis-cli --cluster check)
+    local report
+    report=$(redis-cli --cluster check "127.0.0.1:$1" 2>&1) || return 1
+    ! grep -q "ERR" <<<"$report"
+}
+
+wait_agreed() { # SEED NEW_PORT [SECONDS]: the seed knows the new node, the new node sees the
+    # cluster up (else it answers a migration CLUSTERDOWN), and every node agrees
+    local started
+    started=$(now_ms)
+    until cli "$1" cluster nodes | grep -q "127.0.0.1:$2@" \
+        && cli "$2" cluster info | tr -d '\r' | grep -qx 'cluster_state:ok' && agreed "$1"; do
+        if [ $(( $(now_ms) - started )) -gt $(( ${3:-30} * 1000 )) ]; then
+            say "the nodes do not agree after ${3:-30} s"
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
 add_shard() {
     local master=${spare_ports[0]} replica=${spare_ports[1]} seed
     seed=$(any_node)
@@ -260,14 +280,25 @@ add_shard() {
         start_redis "$port"
         until answers "$port"; do sleep 0.05; done
     done
-    redis-cli --cluster add-node "127.0.0.1:$master" "127.0.0.1:$seed" >>"$dir/add-shard.log" 2>&1
-    until [ "$(cli "$seed" cluster nodes | grep -c "127.0.0.1:$master@")" -eq 1 ]; do sleep 0.1; done
+    # NOTE: each step waits until every node agrees: redis-cli refuses to go on otherwise.
+    local failed="add-shard failed: see $dir/add-shard.log"
+    redis-cli --cluster add-node "127.0.0.1:$master" "127.0.0.1:$seed" >>"$dir/add-shard.log" 2>&1 \
+        || { say "$failed"; exit 1; }
+    wait_agreed "$seed" "$master"
     redis-cli --cluster add-node "127.0.0.1:$replica" "127.0.0.1:$seed" --cluster-slave \
-        --cluster-master-id "$(node_id "$master")" >>"$dir/add-shard.log" 2>&1
+        --cluster-master-id "$(node_id "$master")" >>"$dir/add-shard.log" 2>&1 \
+        || { say "$failed"; exit 1; }
+    wait_agreed "$seed" "$replica"
     echo "REBALANCE_AT_MS=$(now_ms)"
     redis-cli --cluster rebalance "127.0.0.1:$seed" --cluster-use-empty-masters \
-        >>"$dir/add-shard.log" 2>&1
+        >>"$dir/add-shard.log" 2>&1 || { say "$failed"; exit 1; }
     echo "REBALANCED_AT_MS=$(now_ms)"
+    local slots
+    slots=$(cli "$master" cluster nodes | awk '$3 ~ /myself/ { print NF - 8 }')
+    if [ "${slots:-0}" -lt 1 ] || ! cli "$replica" info replication | tr -d '\r' | grep -qx 'role:slave'; then
+        say "$failed"
+        exit 1
+    fi
     say "shard 127.0.0.1:$master (replica $replica) added and the slots rebalanced onto it"
 }
 
