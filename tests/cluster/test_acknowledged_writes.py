@@ -2,31 +2,18 @@
 connection that carried it, and follows its slot when the slot moves between two writes."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from redis import exceptions
 
 from adapters.redis import keys
-from adapters.redis.client import RedisConnector, connect_to_cluster
-from adapters.redis.scripts import Durability
+from adapters.redis.client import RedisConnector
 from adapters.redis.usage_log import RedisUsageLog
 from domain.model.usage import UsageRecord
 from ports.errors import BackendUnavailable
 from tests.support.cluster import ClusterTopology
 
 SOURCE = "meter-7"
-
-
-@pytest.fixture
-async def connector(redis_cluster: ClusterTopology) -> AsyncIterator[RedisConnector]:
-    await asyncio.to_thread(redis_cluster.flush)
-    connector = RedisConnector(
-        connect_to_cluster(redis_cluster.nodes, deadline_seconds=5),
-        durability=Durability(replicas=1, timeout_ms=1000),
-    )
-    yield connector
-    await connector.close()
 
 
 async def append(usage: RedisUsageLog, seq: int) -> None:

@@ -14,13 +14,13 @@ from adapters.redis import keys
 from composition.root import assemble
 from composition.settings import Profile, Settings
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
-from domain.model.usage import UsageRecord
 from ports.errors import BackendUnavailable
 from ports.event_bus import Subscription
 from tests.contract.redis_backends import SentinelBackend
 from tests.support.postgres_server import PostgresServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 from tests.support.settings import ADMIN_TOKEN, OTP_SECRET
+from tests.support.writers import AcknowledgedWriters
 
 DEADLINE_SECONDS = 2.0
 RECOVERY_BOUND_SECONDS = 10.0
@@ -68,50 +68,21 @@ async def kill_master(topology: SentinelTopology) -> float:
 async def test_every_acknowledged_write_survives_a_killed_master(
     topology: SentinelTopology, backend: SentinelBackend
 ) -> None:
-    usage = backend.usage()
-    acknowledged: list[int] = []
-    acknowledged_at: list[float] = []
-    refused = 0
-    next_seq = 0
-    stop = asyncio.Event()
-
-    async def writer() -> None:
-        nonlocal next_seq, refused
-        while not stop.is_set():
-            seq, next_seq = next_seq, next_seq + 1
-            try:
-                await usage.append(
-                    UsageRecord(source="chaos", seq=seq),
-                    ingestion_id=f"w{seq}",
-                    retention_seconds=3600,
-                )
-            except BackendUnavailable:
-                refused += 1  # a 503: the client would retry; not acknowledged
-            else:
-                acknowledged.append(seq)
-                acknowledged_at.append(time.monotonic())
-
-    writers = [asyncio.create_task(writer()) for _ in range(4)]
-    try:
-        async with asyncio.timeout(5):
-            while len(acknowledged) < 100:  # noqa: ASYNC110 - the writers' progress
-                await asyncio.sleep(0.01)
+    async with AcknowledgedWriters(backend.usage(), "chaos") as writers:
+        await writers.until_acknowledged(100, after=0, seconds=5)
         killed_at = await kill_master(topology)
-        async with asyncio.timeout(30):
-            while sum(at > killed_at for at in acknowledged_at) < 100:  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-    finally:
-        stop.set()
-        await asyncio.gather(*writers)
+        await writers.until_acknowledged(100, after=killed_at, seconds=30)
 
-    recovered_after = min(at for at in acknowledged_at if at > killed_at) - killed_at
+    recovered_after = min(at for at in writers.acknowledged_at if at > killed_at) - killed_at
     stored = {int(seq) for seq in await backend.client.smembers(keys.usage_seqs("chaos"))}
-    lost = sorted(set(acknowledged) - stored)
+    lost = sorted(set(writers.acknowledged) - stored)
 
     assert lost == [], f"{len(lost)} acknowledged writes lost: {lost[:10]}"
     # Reported, not bounded: how long a failover takes and how many 503s it costs depend on
     # the machine (the chaos runs measure them). Writes came back: the wait above says so.
-    print(f"failover: writes back after {recovered_after:.2f} s, {refused} refused meanwhile")
+    print(
+        f"failover: writes back after {recovered_after:.2f} s, {writers.refused} refused meanwhile"
+    )
 
 
 async def receive_event(subscription: Subscription, seconds: float) -> ChannelEvent:
