@@ -38,6 +38,9 @@ CLUSTER_GAPS = {
 """What the cluster cannot do yet, each failing the way it says (strict: a gap that closes
 fails the run until it is taken off this list)."""
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
+CLUSTER_RUNS = {"collected": 0, "set up": 0}
+"""How many contract tests on the cluster were collected, and how many got their backend: the
+last test checks what they ran once every one of them did (test_scripts_on_the_cluster.py)."""
 
 # Contract tests check semantics under heavy concurrency, not capacity: a roomy deadline keeps
 # 2,000 concurrent claimers from timing out on the connection pool.
@@ -68,6 +71,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
             await asyncio.to_thread(topology.flush)
             chosen = SentinelBackend(topology, deadline_seconds=DEADLINE_SECONDS)
         case "cluster":
+            CLUSTER_RUNS["set up"] += 1
             cluster: ClusterTopology = request.getfixturevalue("redis_cluster")
             await asyncio.to_thread(cluster.flush)
             chosen = ClusterBackend(cluster, deadline_seconds=DEADLINE_SECONDS)
@@ -121,11 +125,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep each real server's tests together (one server, one topology for the session)."""
     items.sort(
         key=lambda item: (
+            "test_scripts_on_the_cluster" in item.nodeid,
             "[redis" in item.nodeid,
             "[sentinel" in item.nodeid,
             "[cluster" in item.nodeid,
         )
     )
+    CLUSTER_RUNS["collected"] = sum("[cluster" in item.nodeid for item in items)
     for item in items:
         if "[sentinel" in item.nodeid:
             for marker in SENTINEL_LEFTOVERS:
