@@ -29,12 +29,7 @@ from tests.support.redis_server import RedisServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 
 BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel", "cluster"]
-CLUSTER_GAPS = {
-    "test_ledger_feed.py::test_acknowledged_entries_are_done_and_the_backlog_empties[cluster]": (
-        "one XREADGROUP over the streams of every event spans slots (CROSSSLOT): the ledger "
-        "feed's design for the cluster is the next step of issue 20"
-    ),
-}
+CLUSTER_GAPS: dict[str, str] = {}
 """What the cluster cannot do yet, each failing the way it says (strict: a gap that closes
 fails the run until it is taken off this list)."""
 REPOSITORIES = ["inmemory", "sqlite", "postgresql"]
