@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         metavar="N",
         help="worker processes on one socket (default: $WEB_CONCURRENCY, else 1); more than "
-        "one needs the redis or sentinel profile",
+        "one needs the redis, sentinel or cluster profile",
     )
     serve.add_argument(
         "--migrate",

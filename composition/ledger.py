@@ -38,8 +38,8 @@ PROGRESS_SECONDS = 5.0
 def refuse_memory(settings: Settings, command: str) -> int | None:
     if settings.profile.in_process:
         print(
-            f"redis-practice: {command} needs APP_PROFILE=redis or sentinel: the memory profile "
-            "keeps its ledger inside the serving process",
+            f"redis-practice: {command} needs APP_PROFILE=redis, sentinel or cluster: the "
+            "memory profile keeps its ledger inside the serving process",
             file=sys.stderr,
         )
         return EXIT_USAGE

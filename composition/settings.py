@@ -28,6 +28,7 @@ class Profile(StrEnum):
     MEMORY = "memory"
     REDIS = "redis"
     SENTINEL = "sentinel"
+    CLUSTER = "cluster"
 
     @property
     def in_process(self) -> bool:
@@ -56,7 +57,7 @@ class Settings:
         (
             "`memory`: every port in this process; `redis`: every port but notices in "
             "Redis, notices in SQL; `sentinel`: the same, with Redis found through "
-            "Sentinel"
+            "Sentinel; `cluster`: the same, on a Redis Cluster"
         ),
         choices=Profile,
     )
@@ -72,6 +73,16 @@ class Settings:
         Kind.ADDRESSES,
         "the Sentinels, `host:port[,host:port...]` (`[::1]:26379` for IPv6)",
         shown="none (required by `sentinel`)",
+    )
+    redis_cluster_nodes: tuple[tuple[str, int], ...] = _setting(
+        (),
+        "REDIS_CLUSTER_NODES",
+        Kind.ADDRESSES,
+        (
+            "nodes of the Redis Cluster to start from, `host:port[,host:port...]`; the client "
+            "learns the others and the slots from them"
+        ),
+        shown="none (required by `cluster`)",
     )
     redis_sentinel_service: str = _setting(
         "redis-practice",
@@ -245,7 +256,7 @@ class Settings:
         Kind.INTEGER,
         (
             "worker processes of `redis-practice serve` (`--workers`), on one socket; more "
-            "than one needs the redis or sentinel profile, and at most 4 per core"
+            "than one needs the redis, sentinel or cluster profile, and at most 4 per core"
         ),
         minimum=1,
         maximum=1024,
@@ -297,7 +308,7 @@ class Settings:
         Kind.FLAG,
         (
             "each app instance runs a ledger worker; `false`: only `redis-practice "
-            "ledger-worker` processes archive (redis and sentinel profiles; the memory "
+            "ledger-worker` processes archive (redis, sentinel and cluster profiles; the memory "
             "profile refuses it: only its own worker can read its ledger)"
         ),
     )
@@ -317,16 +328,20 @@ class Settings:
             raise SettingsError(
                 "REDIS_SENTINELS is required by the sentinel profile: host:port[,host:port...]"
             )
+        if settings.profile is Profile.CLUSTER and not settings.redis_cluster_nodes:
+            raise SettingsError(
+                "REDIS_CLUSTER_NODES is required by the cluster profile: host:port[,host:port...]"
+            )
         if settings.profile.in_process and not settings.ledger_worker_in_app:
             raise SettingsError(
-                "LEDGER_WORKER_IN_APP=false needs the redis or sentinel profile: on the memory "
-                "profile the ledger lives in the app, and only its own worker can archive it"
+                "LEDGER_WORKER_IN_APP=false needs the redis, sentinel or cluster profile: on the "
+                "memory profile the ledger lives in the app, and only its own worker can archive it"
             )
         if settings.profile.in_process and settings.workers > 1:
             raise SettingsError(
-                f"WEB_CONCURRENCY={settings.workers} (--workers) needs the redis or sentinel "
-                "profile: the memory profile keeps its state in one process, so each worker "
-                "would serve its own; run one worker, or APP_PROFILE=redis"
+                f"WEB_CONCURRENCY={settings.workers} (--workers) needs the redis, sentinel or "
+                "cluster profile: the memory profile keeps its state in one process, so each "
+                "worker would serve its own; run one worker, or APP_PROFILE=redis"
             )
         return settings
 

@@ -11,6 +11,7 @@ from adapters.prometheus.notice_repository import CountingNoticeRepository
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import (
     MAX_CONNECTIONS,
+    ClusterClients,
     RedisConnector,
     SentinelMaster,
     Timing,
@@ -34,7 +35,7 @@ from adapters.sql.notice_repository import SqlNoticeRepository
 from composition.profiles.base import ProfileAdapters, counting, half
 from composition.settings import Settings
 
-Connect = Callable[[Settings, int], Redis | SentinelMaster]
+Connect = Callable[[Settings, int], Redis | SentinelMaster | ClusterClients]
 """A Redis client for the settings, on a pool of at most that many connections (no I/O)."""
 
 
@@ -47,7 +48,9 @@ def redis_client(settings: Settings, max_connections: int) -> Redis:
     )
 
 
-def _connected(how: Connect, settings: Settings, max_connections: int) -> Redis | SentinelMaster:
+def _connected(
+    how: Connect, settings: Settings, max_connections: int
+) -> Redis | SentinelMaster | ClusterClients:
     return how(settings, max_connections)
 
 
@@ -95,7 +98,8 @@ class RedisAdapters(ProfileAdapters):
         ProfileAdapters.metrics,
     )
     connect: providers.Dependency[Connect] = providers.Dependency()
-    """How this profile reaches Redis: `redis_client` here, `sentinel_client` for `sentinel`."""
+    """How this profile reaches Redis: `redis_client` here, `sentinel_client` for `sentinel`,
+    `cluster_client` for `cluster`."""
     client = providers.Singleton(_connected, connect, ProfileAdapters.settings, MAX_CONNECTIONS)
     connector = providers.Singleton(
         RedisConnector,

@@ -129,8 +129,8 @@ def test_ledger_commands_refuse_the_memory_profile_in_one_line(args: list[str]) 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"redis-practice: {' '.join(args[:2]) if args[0] == 'coupons' else args[0]} needs "
-        "APP_PROFILE=redis or sentinel: the memory profile keeps its ledger inside the serving "
-        "process"
+        "APP_PROFILE=redis, sentinel or cluster: the memory profile keeps its ledger inside the "
+        "serving process"
     ]
 
 

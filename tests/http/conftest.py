@@ -6,15 +6,17 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from falcon import testing
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from composition.root import Assembly, assemble
 from composition.settings import Profile, Settings
 from tests.support.clock import ManualClock
+from tests.support.cluster import ClusterTopology
 from tests.support.postgres_server import PostgresServer
 from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
@@ -36,8 +38,9 @@ async def profile_settings(
     request: pytest.FixtureRequest, settings: Settings
 ) -> AsyncIterator[Settings]:
     """The test settings on each profile; on `redis`, a real Redis emptied first, on
-    `sentinel` the Sentinel topology emptied first (acknowledged writes waiting for a
-    replica), and on both notices in PostgreSQL, emptied first."""
+    `sentinel` the Sentinel topology and on `cluster` the Redis Cluster emptied first
+    (acknowledged writes waiting for a replica), and on all three notices in PostgreSQL,
+    emptied first."""
     if request.param is Profile.MEMORY:
         yield settings
         return
@@ -55,6 +58,17 @@ async def profile_settings(
             database_url=database.url,
         )
         return
+    if request.param is Profile.CLUSTER:
+        cluster: ClusterTopology = request.getfixturevalue("redis_cluster")
+        await asyncio.to_thread(cluster.flush)
+        yield replace(
+            settings,
+            profile=Profile.CLUSTER,
+            redis_cluster_nodes=tuple(cluster.nodes),
+            redis_wait_replicas=1,
+            database_url=database.url,
+        )
+        return
     server: RedisServer = request.getfixturevalue("redis_server")
     async with Redis.from_url(server.url) as client:
         await client.flushall()
@@ -62,11 +76,27 @@ async def profile_settings(
 
 
 def redis_url(settings: Settings) -> str | None:
-    """The URL of the Redis holding the profile's data now (None on `memory`)."""
+    """The URL of the one Redis holding the profile's data now (None on `memory`, and on
+    `cluster`, where the data is spread over nodes: see `flush_redis`)."""
     if settings.profile is Profile.SENTINEL:
         host, port = master_address(list(settings.redis_sentinels), settings.redis_sentinel_service)
         return f"redis://{host}:{port}/0"
     return settings.redis_url if settings.profile is Profile.REDIS else None
+
+
+async def flush_redis(settings: Settings) -> bool:
+    """Lose every key of the profile's Redis, as FLUSHALL would (False on `memory`)."""
+    if settings.profile is Profile.CLUSTER:
+        startup = [ClusterNode(host, port) for host, port in settings.redis_cluster_nodes]
+        async with RedisCluster(startup_nodes=startup) as cluster:
+            await cluster.flushall(target_nodes=RedisCluster.PRIMARIES)
+        return True
+    url = await asyncio.to_thread(redis_url, settings)
+    if url is None:
+        return False
+    async with Redis.from_url(url) as client:
+        await client.flushall()
+    return True
 
 
 @pytest.fixture
@@ -115,6 +145,11 @@ def advance(profile_settings: Settings, clock: ManualClock) -> Advance:
 
     async def advance(seconds: float) -> None:
         clock.advance(seconds)
+        if profile_settings.profile is Profile.CLUSTER:
+            nodes = profile_settings.redis_cluster_nodes
+            async with RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in nodes]) as cluster:
+                await shift_ttls(cast(Redis, cluster), seconds)
+            return
         url = await asyncio.to_thread(redis_url, profile_settings)
         if url is not None:
             async with Redis.from_url(url) as client:

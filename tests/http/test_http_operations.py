@@ -61,6 +61,8 @@ async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
     and stays 200 (see docs/operations.md: every instance shares that Redis, and an
     orchestrator would take them all out of rotation while reads still work); writes answer
     503, counted as out_of_memory; /metrics exports used and max memory."""
+    if profile_settings.profile is Profile.CLUSTER:
+        pytest.skip("a cluster fills node by node: not covered yet (issue 20)")
     url = await asyncio.to_thread(redis_url, profile_settings)
     if url is None:
         pytest.skip("the memory profile has no Redis to fill")

@@ -34,6 +34,10 @@ EVERY_VARIABLE = {
         "10.0.0.7:26379, sentinel-b:26380,[::1]:26381",
         (("10.0.0.7", 26379), ("sentinel-b", 26380), ("::1", 26381)),
     ),
+    "REDIS_CLUSTER_NODES": (
+        "10.0.0.8:7000,10.0.0.9:7001",
+        (("10.0.0.8", 7000), ("10.0.0.9", 7001)),
+    ),
     "REDIS_SENTINEL_SERVICE": ("orders.main", "orders.main"),
     "REDIS_WAIT_REPLICAS": ("1", 1),
     "DATABASE_URL": (
@@ -81,7 +85,11 @@ def test_every_declared_variable_is_read() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("APP_PROFILE", "mongo", "APP_PROFILE must be one of: memory, redis, sentinel; got"),
+        (
+            "APP_PROFILE",
+            "mongo",
+            "APP_PROFILE must be one of: memory, redis, sentinel, cluster; got",
+        ),
         ("APP_PROFILE", "sentinel", "REDIS_SENTINELS is required by the sentinel profile"),
         ("REDIS_SENTINELS", "10.0.0.7", "REDIS_SENTINELS must be host:port[,host:port...]"),
         ("REDIS_SENTINELS", "a:1,:2", "REDIS_SENTINELS must be host:port[,host:port...], got ':2'"),
@@ -105,12 +113,14 @@ def test_every_declared_variable_is_read() -> None:
         ("DATABASE_URL", "not a url", "DATABASE_URL is not a database URL"),
         ("TRUST_FORWARDED_FOR", "proxy", "TRUST_FORWARDED_FOR must be true or false"),
         ("LEDGER_WORKER_IN_APP", "sometimes", "LEDGER_WORKER_IN_APP must be true or false"),
-        ("LEDGER_WORKER_IN_APP", "false", "LEDGER_WORKER_IN_APP=false needs the redis or"),
+        ("LEDGER_WORKER_IN_APP", "false", "LEDGER_WORKER_IN_APP=false needs the redis, sentinel"),
         ("LEDGER_BATCH_SIZE", "0", "LEDGER_BATCH_SIZE must be between 1 and 10000, got 0"),
+        ("APP_PROFILE", "cluster", "REDIS_CLUSTER_NODES is required by the cluster profile"),
+        ("REDIS_CLUSTER_NODES", "a:1,:2", "REDIS_CLUSTER_NODES must be host:port"),
         ("WEB_CONCURRENCY", "abc", "WEB_CONCURRENCY must be an integer, got 'abc'"),
         ("WEB_CONCURRENCY", "0", "WEB_CONCURRENCY must be between 1 and 1024, got 0"),
         ("WEB_CONCURRENCY", "-2", "WEB_CONCURRENCY must be between 1 and 1024, got -2"),
-        ("WEB_CONCURRENCY", "2", "WEB_CONCURRENCY=2 (--workers) needs the redis or sentinel"),
+        ("WEB_CONCURRENCY", "2", "WEB_CONCURRENCY=2 (--workers) needs the redis, sentinel or"),
     ],
 )
 def test_a_bad_value_names_the_variable(name: str, value: str, message: str) -> None:

@@ -29,8 +29,8 @@ INGEST = {"Authorization": f"Bearer {INGEST_TOKEN}"}
 @pytest.mark.parametrize(
     ("args", "environment", "message"),
     [
-        (["--workers", "2"], {}, "WEB_CONCURRENCY=2 (--workers) needs the redis or sentinel"),
-        ([], {"WEB_CONCURRENCY": "3"}, "WEB_CONCURRENCY=3 (--workers) needs the redis or"),
+        (["--workers", "2"], {}, "WEB_CONCURRENCY=2 (--workers) needs the redis, sentinel or"),
+        ([], {"WEB_CONCURRENCY": "3"}, "WEB_CONCURRENCY=3 (--workers) needs the redis, sentinel"),
         (["--workers", "0"], {}, "WEB_CONCURRENCY must be between 1 and 1024, got 0"),
         (["--workers", "-1"], {}, "WEB_CONCURRENCY must be between 1 and 1024, got -1"),
         (["--workers", "two"], {}, "WEB_CONCURRENCY must be an integer, got 'two'"),
