@@ -109,8 +109,8 @@ class Settings:
         "DATABASE_URL",
         Kind.DATABASE_URL,
         (
-            "the notices and the coupon ledger archive of the `redis` and `sentinel` "
-            "profiles: `sqlite:///<file>` (migrated on start) or "
+            "the notices and the coupon ledger archive of the `redis`, `sentinel` and "
+            "`cluster` profiles: `sqlite:///<file>` (migrated on start) or "
             "`postgresql://user@host:port/db` (driver psycopg; migrated by "
             "`redis-practice db upgrade`). A bad URL stops the start with one line that "
             "never repeats it"
