@@ -27,7 +27,9 @@ bytes) as one more target, and the report gives each target's /notices against i
 validated and appended to the store), reported like /notices (ratio usage/healthz).
 
 Defaults: this checkout, memory profile. The redis profile needs a Redis: REDIS_URL, or
-ops/redis.sh start. Example, before and after a change, both profiles:
+ops/redis.sh start; the cluster profile a cluster: REDIS_CLUSTER_NODES, or ops/cluster.sh up
+(one cluster target at a time: a cluster has one database). Example, before and after a
+change, both profiles:
 
     git worktree add /tmp/before HEAD~3
     .venv/bin/python ops/throughput.py --build before=/tmp/before --build after=. \\
@@ -209,7 +211,9 @@ def wrk(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--build", action="append", default=[], metavar="NAME=DIR", type=checkout)
-    parser.add_argument("--profile", action="append", default=[], choices=["memory", "redis"])
+    parser.add_argument(
+        "--profile", action="append", default=[], choices=["memory", "redis", "cluster"]
+    )
     parser.add_argument("--workers", action="append", type=int, default=[], metavar="N")
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--post", action="store_true", help="also measure POST /usage")
@@ -217,9 +221,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=50)
     args = parser.parse_args()
+    if "cluster" in args.profile and not os.environ.get("REDIS_CLUSTER_NODES"):
+        parser.error("--profile cluster needs REDIS_CLUSTER_NODES (ops/cluster.sh up prints it)")
     if shutil.which("wrk") is None:
         raise SystemExit("throughput: wrk is missing (Debian: apt-get install wrk)")
     builds = args.build or [("this", ROOT)]
+    if "cluster" in args.profile and len(builds) * len(args.workers or [1]) > 1:
+        parser.error("--profile cluster serves one target (a cluster has one database)")
     endpoints = ("healthz", "notices", "usage") if args.post else ("healthz", "notices")
     counts = args.workers or [1]
     spread = counts != [1]
