@@ -12,7 +12,7 @@ from redis.asyncio import Redis
 from adapters.http.server import ConnectionLimits, guarded_protocol
 from adapters.redis import keys
 from composition.root import Assembly
-from composition.settings import Settings
+from composition.settings import Profile, Settings
 from tests.http.conftest import Rebuild, redis_url
 from tests.support.served import serving
 from tests.support.waiting import settled
@@ -63,8 +63,14 @@ async def test_dropped_streams_leave_no_subscriber_and_no_descriptor(
     for batch in range(STREAMS // AT_ONCE):
         await asyncio.gather(*(stream(served, stages[(batch + n) % 3]) for n in range(AT_ONCE)))
 
+    # NOTE: on a cluster the client's pools may still grow past the warm-up, by at most the
+    # concurrency (AT_ONCE); a leak of one descriptor per dropped stream would add up to 500.
+    slack = AT_ONCE if assembly.adapters.settings().profile is Profile.CLUSTER else 0
     assert await settled(lambda: bus.subscribers == 0)
-    assert await settled(lambda: open_descriptors() <= baseline), (open_descriptors(), baseline)
+    assert await settled(lambda: open_descriptors() <= baseline + slack), (
+        open_descriptors(),
+        baseline,
+    )
 
 
 CLOSING = int(os.environ.get("CLOSING_STREAMS", "1000"))
