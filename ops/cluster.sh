@@ -123,16 +123,7 @@ healthy() { # every live node: state ok, all slots served; every master a synced
 }
 
 wait_healthy() {
-    local timeout_s=${1:-30} started
-    started=$(now_ms)
-    until healthy; do
-        if [ $(( $(now_ms) - started )) -gt $(( timeout_s * 1000 )) ]; then
-            say "not healthy after ${timeout_s} s"
-            status >&2 || true
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_for "${1:-30}" "not healthy" healthy || { status >&2 || true; return 1; }
 }
 
 print_env() {
@@ -195,29 +186,15 @@ master_for() { # KEY: the port of the master owning its slot
 }
 
 kill_master() {
-    local master pid
+    local master
     master=$(master_for "$1") || exit 1
-    pid=$(node_pid "$master") || exit 1
-    kill -9 "$pid"
-    echo "KILLED_MASTER=$master"
-    echo "KILLED_AT_MS=$(now_ms)"
-    say "killed the master 127.0.0.1:$master of slot $(slot_of "$1") (pid $pid) with SIGKILL"
+    kill_node "$master" "the master 127.0.0.1:$master of slot $(slot_of "$1")"
 }
 
 pause_master() {
-    local seconds=$2 master pid
+    local master
     master=$(master_for "$1") || exit 1
-    pid=$(node_pid "$master") || exit 1
-    paused_pid=$pid # global: the EXIT trap runs after this function's locals are gone
-    trap 'kill -CONT "$paused_pid" 2>/dev/null || true' EXIT # never leave it stopped
-    kill -STOP "$pid"
-    echo "PAUSED_MASTER=$master"
-    echo "PAUSED_AT_MS=$(now_ms)"
-    say "paused the master 127.0.0.1:$master of slot $(slot_of "$1") (pid $pid) for $seconds s"
-    sleep "$seconds"
-    kill -CONT "$pid"
-    echo "RESUMED_AT_MS=$(now_ms)"
-    say "resumed 127.0.0.1:$master"
+    pause_node "$master" "$2" "the master 127.0.0.1:$master of slot $(slot_of "$1")"
 }
 
 move_slot() { # SLOT FROM_PORT TO_PORT: the slot and its keys, as redis-cli --cluster reshard does
@@ -260,16 +237,12 @@ agreed() { # every node agrees on the configuration (redis-cli --cluster check)
 
 wait_agreed() { # SEED NEW_PORT [SECONDS]: the seed knows the new node, the new node sees the
     # cluster up (else it answers a migration CLUSTERDOWN), and every node agrees
-    local started
-    started=$(now_ms)
-    until cli "$1" cluster nodes | grep -q "127.0.0.1:$2@" \
-        && cli "$2" cluster info | tr -d '\r' | grep -qx 'cluster_state:ok' && agreed "$1"; do
-        if [ $(( $(now_ms) - started )) -gt $(( ${3:-30} * 1000 )) ]; then
-            say "the nodes do not agree after ${3:-30} s"
-            return 1
-        fi
-        sleep 0.2
-    done
+    wait_for "${3:-30}" "the nodes do not agree" joined "$1" "$2"
+}
+
+joined() { # SEED NEW_PORT
+    cli "$1" cluster nodes | grep -q "127.0.0.1:$2@" \
+        && cli "$2" cluster info | tr -d '\r' | grep -qx 'cluster_state:ok' && agreed "$1"
 }
 
 add_shard() {

@@ -1,5 +1,6 @@
 """What the ops scripts share: where the project is, free ports, progress lines, the command-line
-choice of a build, and JSON calls to an instance on loopback."""
+choice of a build, JSON calls to an instance on loopback, the ledger backlog its /metrics
+report, and child processes."""
 
 import argparse
 import json
@@ -61,3 +62,23 @@ def login(base: str, user: str) -> str:
     _, issued = call_json("POST", f"{base}/otp", {"user_id": user})
     _, session = call_json("POST", f"{base}/otp/verify", {"user_id": user, "code": issued["code"]})
     return str(session["token"])
+
+
+def ledger_waiting(bases: list[str]) -> float:
+    """Ledger feed entries not archived yet (pending and unread), over the instances' /metrics."""
+    total = 0.0
+    for base in bases:
+        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+            for line in response.read().decode().splitlines():
+                if line.startswith(("ledger_pending_entries ", "ledger_unread_entries ")):
+                    total += float(line.split()[1])
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux /proc; none once it is gone)."""
+    listed = Path(f"/proc/{pid}/task/{pid}/children")
+    try:
+        return [int(child) for child in listed.read_text().split()]
+    except FileNotFoundError:
+        return []

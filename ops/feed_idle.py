@@ -16,11 +16,10 @@ import re
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import stack
-from common import call_json, login, speaker
+from common import call_json, ledger_waiting, login, speaker
 from throughput import cpu_seconds
 
 say = speaker("feed-idle")
@@ -36,14 +35,6 @@ def command_calls(redis_url: str) -> dict[str, int]:
         check=True,
     ).stdout
     return {name: int(calls) for name, calls in re.findall(r"cmdstat_([\w|]+):calls=(\d+)", info)}
-
-
-def drained(base: str) -> bool:
-    """Whether the instance's /metrics say no ledger feed entry waits."""
-    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:  # noqa: S310
-        text = response.read().decode()
-    waiting = re.findall(r"^ledger_(?:unread|pending)_entries (\S+)$", text, re.MULTILINE)
-    return len(waiting) == 2 and all(float(value) == 0 for value in waiting)
 
 
 def main() -> int:
@@ -66,7 +57,7 @@ def main() -> int:
                 raise SystemExit(f"feed-idle: claim on event {event['id']} answered {status}")
             if (n + 1) % 250 == 0:
                 say(f"{n + 1} events opened and sold out ({time.monotonic() - started:.0f} s)")
-        while not drained(base):
+        while ledger_waiting([base]):
             time.sleep(0.5)
         say("the feed is drained; measuring the idle instance")
         time.sleep(2)  # the last requests' own commands are done

@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from typing import Any
 import aiohttp
 import psycopg
 import stack
-from common import ROOT, checkout, speaker
+from common import ROOT, checkout, ledger_waiting, speaker
 from redis import Redis
 
 say = speaker("flush-audit")
@@ -107,16 +106,6 @@ def named(answers: list[tuple[str, int, dict[str, Any]]]) -> set[tuple[str, int]
     }
 
 
-def waiting(bases: list[str]) -> float:
-    total = 0.0
-    for base in bases:
-        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
-            for line in response.read().decode().splitlines():
-                if line.startswith(("ledger_pending_entries ", "ledger_unread_entries ")):
-                    total += float(line.split()[1])
-    return total
-
-
 async def herd_with_flush(
     servers: stack.Servers, bases: list[str], event_id: int, users: list[str], flush_after: float
 ) -> list[tuple[str, int, dict[str, Any]]]:
@@ -160,7 +149,7 @@ def one_run(
     herd = [f"r{run}-{strategy}-u{n}" for n in range(options.users)]
     answers = asyncio.run(herd_with_flush(servers, bases, event["id"], herd, flush_after))
     give_up = time.monotonic() + 30
-    while waiting(bases) > 0 and time.monotonic() < give_up:
+    while ledger_waiting(bases) > 0 and time.monotonic() < give_up:
         time.sleep(0.2)  # the ledger workers archive what the feed still holds
     env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": servers.redis_url,
            "DATABASE_URL": servers.database_url}  # fmt: skip

@@ -14,6 +14,13 @@
 # stop_pid NAME           TERM (after CONT: a paused process cannot handle it), KILL after 5 s
 # revive PORT...          start again each redis-PORT that is not running (with the config its
 #                         supervisor may have rewritten)
+# wait_for SECONDS WHAT COMMAND...
+#                         run COMMAND every 0.1 s until it succeeds; after SECONDS say
+#                         "WHAT after SECONDS s" and fail
+# kill_node PORT LABEL    SIGKILL redis-PORT; print KILLED_MASTER and KILLED_AT_MS
+# pause_node PORT SECONDS LABEL
+#                         SIGSTOP redis-PORT, SIGCONT it SECONDS later (also if interrupted);
+#                         print PAUSED_MASTER, PAUSED_AT_MS and RESUMED_AT_MS
 #
 # Eviction: `noeviction`. OTP codes, sessions and throttle windows carry TTLs, so every
 # `volatile-*` policy would pick exactly them first, and `allkeys-*` would also drop coupon
@@ -77,4 +84,41 @@ revive() {
             say "started 127.0.0.1:$port again"
         fi
     done
+}
+
+wait_for() {
+    local timeout_s=$1 what=$2 started
+    shift 2
+    started=$(now_ms)
+    until "$@"; do
+        if [ $(( $(now_ms) - started )) -gt $(( timeout_s * 1000 )) ]; then
+            say "$what after ${timeout_s} s"
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+kill_node() {
+    local port=$1 label=$2 pid
+    pid=$(node_pid "$port") || exit 1
+    kill -9 "$pid"
+    echo "KILLED_MASTER=$port"
+    echo "KILLED_AT_MS=$(now_ms)"
+    say "killed $label (pid $pid) with SIGKILL"
+}
+
+pause_node() {
+    local port=$1 seconds=$2 label=$3 pid
+    pid=$(node_pid "$port") || exit 1
+    paused_pid=$pid # global: the EXIT trap runs after this function's locals are gone
+    trap 'kill -CONT "$paused_pid" 2>/dev/null || true' EXIT # never leave it stopped
+    kill -STOP "$pid"
+    echo "PAUSED_MASTER=$port"
+    echo "PAUSED_AT_MS=$(now_ms)"
+    say "paused $label (pid $pid) for $seconds s"
+    sleep "$seconds"
+    kill -CONT "$pid"
+    echo "RESUMED_AT_MS=$(now_ms)"
+    say "resumed 127.0.0.1:$port"
 }

@@ -124,16 +124,7 @@ healthy() { # every Sentinel: the same master, up, with 2 replicas up and 2 othe
 }
 
 wait_healthy() {
-    local timeout_s=${1:-30} started
-    started=$(now_ms)
-    until healthy; do
-        if [ $(( $(now_ms) - started )) -gt $(( timeout_s * 1000 )) ]; then
-            say "not healthy after ${timeout_s} s"
-            status >&2 || true
-            return 1
-        fi
-        sleep 0.1
-    done
+    wait_for "${1:-30}" "not healthy" healthy || { status >&2 || true; return 1; }
 }
 
 print_env() {
@@ -191,29 +182,15 @@ status() {
 }
 
 kill_master() {
-    local master pid
+    local master
     master=$(master_port) || { say "no Sentinel answers"; exit 1; }
-    pid=$(node_pid "$master") || exit 1
-    kill -9 "$pid"
-    echo "KILLED_MASTER=$master"
-    echo "KILLED_AT_MS=$(now_ms)"
-    say "killed the master 127.0.0.1:$master (pid $pid) with SIGKILL"
+    kill_node "$master" "the master 127.0.0.1:$master"
 }
 
 pause_master() {
-    local seconds=$1 master pid
+    local master
     master=$(master_port) || { say "no Sentinel answers"; exit 1; }
-    pid=$(node_pid "$master") || exit 1
-    paused_pid=$pid # global: the EXIT trap runs after this function's locals are gone
-    trap 'kill -CONT "$paused_pid" 2>/dev/null || true' EXIT # never leave it stopped
-    kill -STOP "$pid"
-    echo "PAUSED_MASTER=$master"
-    echo "PAUSED_AT_MS=$(now_ms)"
-    say "paused the master 127.0.0.1:$master (pid $pid) for $seconds s"
-    sleep "$seconds"
-    kill -CONT "$pid"
-    echo "RESUMED_AT_MS=$(now_ms)"
-    say "resumed 127.0.0.1:$master"
+    pause_node "$master" "$1" "the master 127.0.0.1:$master"
 }
 
 case "${1:-}" in

@@ -50,7 +50,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import ROOT, checkout, free_port
+from common import ROOT, checkout, children, free_port
 from throughput_report import report, round_line
 
 NOTICES = 20
@@ -162,9 +162,7 @@ def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
 
 
 def _tree(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    found = [int(child) for child in children.read_text().split()] if children.exists() else []
-    return [pid, *(descendant for child in found for descendant in _tree(child))]
+    return [pid, *(descendant for child in children(pid) for descendant in _tree(child))]
 
 
 def _cpu_of(pid: int) -> float:

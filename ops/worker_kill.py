@@ -25,7 +25,7 @@ import load
 import stack
 from chaos_audit import audit, read_samples, stored_seqs
 from chaos_model import Outcome, Variant
-from common import ROOT, speaker
+from common import ROOT, children, speaker
 
 say = speaker("worker-kill")
 VARIANT = Variant("kill-worker", 0, "kill")
@@ -44,10 +44,9 @@ class Run:
 
 def workers_of(pid: int) -> set[int]:
     """The worker processes of the server `pid` (its children that multiprocessing spawned)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return {
-        int(child)
-        for child in children
+        child
+        for child in children(pid)
         if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
     }
 

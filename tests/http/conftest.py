@@ -46,33 +46,26 @@ async def profile_settings(
         return
     database: PostgresServer = request.getfixturevalue("migrated_postgres")
     database.empty()
-    if request.param is Profile.SENTINEL:
-        topology: SentinelTopology = request.getfixturevalue("sentinel_topology")
-        await asyncio.to_thread(topology.flush)
-        yield replace(
-            settings,
-            profile=Profile.SENTINEL,
-            redis_sentinels=tuple(topology.sentinels),
-            redis_sentinel_service=topology.service,
-            redis_wait_replicas=1,
-            database_url=database.url,
-        )
-        return
-    if request.param is Profile.CLUSTER:
-        cluster: ClusterTopology = request.getfixturevalue("redis_cluster")
-        await asyncio.to_thread(cluster.flush)
-        yield replace(
-            settings,
-            profile=Profile.CLUSTER,
-            redis_cluster_nodes=tuple(cluster.nodes),
-            redis_wait_replicas=1,
-            database_url=database.url,
-        )
-        return
-    server: RedisServer = request.getfixturevalue("redis_server")
-    async with Redis.from_url(server.url) as client:
-        await client.flushall()
-    yield replace(settings, profile=Profile.REDIS, redis_url=server.url, database_url=database.url)
+    shared = replace(settings, profile=request.param, database_url=database.url)
+    match request.param:
+        case Profile.SENTINEL:
+            topology: SentinelTopology = request.getfixturevalue("sentinel_topology")
+            await asyncio.to_thread(topology.flush)
+            yield replace(
+                shared,
+                redis_sentinels=tuple(topology.sentinels),
+                redis_sentinel_service=topology.service,
+                redis_wait_replicas=1,
+            )
+        case Profile.CLUSTER:
+            cluster: ClusterTopology = request.getfixturevalue("redis_cluster")
+            await asyncio.to_thread(cluster.flush)
+            yield replace(shared, redis_cluster_nodes=tuple(cluster.nodes), redis_wait_replicas=1)
+        case _:
+            server: RedisServer = request.getfixturevalue("redis_server")
+            async with Redis.from_url(server.url) as client:
+                await client.flushall()
+            yield replace(shared, redis_url=server.url)
 
 
 def redis_url(settings: Settings) -> str | None:
