@@ -1,6 +1,11 @@
 """The fields of a ledger feed entry, as every feed adapter stores them: `event`, `coupon`,
 `user` and `at` (milliseconds since the epoch), all strings. The Lua claim scripts write the
-same four fields."""
+same four fields.
+
+The feed is split into `FEED_PARTITIONS` partitions, an event's entries all in one
+(`feed_partition`): a reader reads the partitions, never the events, so what it costs does not
+grow with the events ever opened. On Redis the partition is the hash tag of the event's keys
+(`{coupons-<partition>}`), so the claim script's append stays in the event's slot."""
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -11,6 +16,15 @@ from domain.model.identity import UserId
 from domain.model.ledger import FeedEntry
 
 MAX_USER_CHARS: Final = 256
+FEED_PARTITIONS: Final = 16
+"""Fixed for good: the Redis keys of an event are tagged with its partition, so changing it
+moves every event to other keys (docs/ledger.md, "Partitions"). 16 spreads the events over the
+shards of a cluster (on 3 masters with the slots split evenly: 3, 8 and 5 partitions) at an idle
+cost of 16 reads per sweep on a cluster, one on a single Redis (ops/feed_idle.py)."""
+
+
+def feed_partition(event_id: int) -> int:
+    return event_id % FEED_PARTITIONS
 
 
 def entry_fields(coupon: IssuedCoupon) -> dict[str, str]:
@@ -30,11 +44,14 @@ def from_epoch_ms(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def feed_entry(event_id: int, entry_id: str, fields: Mapping[str, str]) -> FeedEntry:
-    """The entry, with `issue` when its fields read as a coupon of `event_id`; else with the
-    reason they do not (a poison entry)."""
+def feed_entry(partition: int, entry_id: str, fields: Mapping[str, str]) -> FeedEntry:
+    """The entry found in feed partition `partition`, with `issue` when its fields read as a
+    coupon of an event of that partition; else with the reason they do not (a poison entry,
+    whose `event_id` is 0 when its `event` field is not a number)."""
+    raw_event = fields.get("event", "")
+    event_id = int(raw_event) if _digits(raw_event) else 0
     try:
-        issue = _issue(event_id, fields)
+        issue = _issue(partition, fields)
     except ValueError as error:
         return FeedEntry(
             event_id=event_id, entry_id=entry_id, issue=None, raw=dict(fields), problem=str(error)
@@ -42,12 +59,13 @@ def feed_entry(event_id: int, entry_id: str, fields: Mapping[str, str]) -> FeedE
     return FeedEntry(event_id=event_id, entry_id=entry_id, issue=issue, raw=dict(fields))
 
 
-def _issue(event_id: int, fields: Mapping[str, str]) -> IssuedCoupon:
+def _issue(partition: int, fields: Mapping[str, str]) -> IssuedCoupon:
     missing = sorted({"event", "coupon", "user", "at"} - fields.keys())
     if missing:
         raise ValueError(f"missing fields: {', '.join(missing)}")
-    if _number(fields, "event") != event_id:
-        raise ValueError(f"event {fields['event']!r} in the feed of event {event_id}")
+    event_id = _number(fields, "event")
+    if feed_partition(event_id) != partition:
+        raise ValueError(f"event {fields['event']!r} does not belong in feed partition {partition}")
     coupon_id = _number(fields, "coupon")
     user = fields["user"]
     if not user or len(user) > MAX_USER_CHARS:
@@ -62,8 +80,12 @@ def _issue(event_id: int, fields: Mapping[str, str]) -> IssuedCoupon:
     )
 
 
+def _digits(raw: str) -> bool:
+    return raw.isascii() and raw.isdigit() and len(raw) <= 18
+
+
 def _number(fields: Mapping[str, str], name: str) -> int:
     raw = fields[name]
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 18 or int(raw) < 1:
+    if not _digits(raw) or int(raw) < 1:
         raise ValueError(f"{name} {raw[:40]!r} is not a positive integer")
     return int(raw)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from adapters.inmemory.round_trip import round_trip
-from adapters.ledger_entries import entry_fields, feed_entry
+from adapters.ledger_entries import entry_fields, feed_entry, feed_partition
 from domain.model.coupons import IssuedCoupon
 from domain.model.ledger import Backlog, FeedEntry
 from ports.clock import Clock
@@ -16,7 +16,7 @@ from ports.ledger_feed import LedgerFeed
 
 @dataclass(slots=True)
 class _Entry:
-    event_id: int
+    partition: int
     fields: dict[str, str]
     appended_at: float
     consumer: str | None = None  # None: unread
@@ -25,7 +25,10 @@ class _Entry:
 
 class InMemoryLedgerFeed(LedgerFeed):
     """`append` is called by the in-memory ledger in the same step as its write. Entries are
-    kept until acknowledged (then dropped: everyone has); parked ones in `dead_letters`."""
+    kept until acknowledged (then dropped: everyone has); parked ones in `dead_letters`.
+
+    The partitions of the Redis feed are one log here (nothing is per event either way), but
+    each entry keeps the partition it was appended to, read as Redis reads it."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -41,11 +44,11 @@ class InMemoryLedgerFeed(LedgerFeed):
     def append_fields(
         self, event_id: int, fields: Mapping[str, str], *, age_seconds: float = 0.0
     ) -> None:
-        """Any fields at all, appended `age_seconds` ago (tests write poison entries, and
-        entries a worker has kept waiting)."""
+        """Any fields at all, appended to the partition of `event_id` `age_seconds` ago (tests
+        write poison entries, and entries a worker has kept waiting)."""
         entry_id = f"{next(self._ids)}"
         appended_at = self._clock.timestamp() - age_seconds
-        self._entries[entry_id] = _Entry(event_id, dict(fields), appended_at)
+        self._entries[entry_id] = _Entry(feed_partition(event_id), dict(fields), appended_at)
         self._arrived.set()
 
     async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:
@@ -68,7 +71,7 @@ class InMemoryLedgerFeed(LedgerFeed):
     def _hand(self, entry_id: str, consumer: str) -> FeedEntry:
         entry = self._entries[entry_id]
         entry.consumer, entry.delivered_at = consumer, self._clock.timestamp()
-        return feed_entry(entry.event_id, entry_id, entry.fields)
+        return feed_entry(entry.partition, entry_id, entry.fields)
 
     async def reclaim(
         self, consumer: str, *, idle_seconds: float, count: int
@@ -104,7 +107,9 @@ class InMemoryLedgerFeed(LedgerFeed):
 
     async def in_flight(self, event_id: int) -> int:
         await round_trip()
-        return sum(1 for entry in self._entries.values() if entry.event_id == event_id)
+        return sum(
+            1 for entry in self._entries.values() if entry.fields.get("event") == str(event_id)
+        )
 
     async def forget_idle_consumers(self, idle_seconds: float) -> int:
         await round_trip()

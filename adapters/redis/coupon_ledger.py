@@ -1,6 +1,7 @@
 """Redis `CouponLedger`: per event a hash (definition), a sorted set of claims (user -> coupon
-number), hashes of claim tokens and claim times, the set of users whose coupon the archive
-holds, and the ledger feed (a stream), all under one hash tag."""
+number), hashes of claim tokens and claim times, and the set of users whose coupon the archive
+holds, all under the hash tag of the event's ledger feed partition, with that partition's feed
+stream (`keys.coupon_feed_of`)."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -59,11 +60,11 @@ class RedisCouponLedger(CouponLedger):
 
     async def open(self, event: CouponEvent) -> None:
         with self._connector.errors():
-            # NOTE: registered first: a registered feed that is not open yet reads as empty,
-            # an open feed nobody registered would never be read.
-            await self._redis.sadd(keys.coupon_ledgers(), event.id)
+            # NOTE: listed first, so that `coupons reconcile --all` never misses an open event
+            # (a listed event not open yet reconciles as "missing live").
+            await self._redis.sadd(keys.coupon_events(), event.id)
             await self._open(
-                keys=[keys.coupon_event(event.id), keys.coupon_ledger(event.id)],
+                keys=[keys.coupon_event(event.id), keys.coupon_feed_of(event.id)],
                 args=[event.name, event.quantity, event.strategy.value, LEDGER_GROUP],
             )
 
@@ -85,7 +86,7 @@ class RedisCouponLedger(CouponLedger):
 
     async def event_ids(self) -> Sequence[int]:
         with self._connector.errors():
-            registered = await self._redis.smembers(keys.coupon_ledgers())
+            registered = await self._redis.smembers(keys.coupon_events())
         return sorted(int(event_id) for event_id in registered)
 
     async def claim_atomically(
@@ -98,7 +99,7 @@ class RedisCouponLedger(CouponLedger):
                     keys.coupon_claims(event_id),
                     keys.coupon_claim_tokens(event_id),
                     keys.coupon_claimed_at(event_id),
-                    keys.coupon_ledger(event_id),
+                    keys.coupon_feed_of(event_id),
                     keys.coupon_confirmed(event_id),
                 ],
                 args=[user_id, claim_token, epoch_ms(claimed_at), event_id],
@@ -133,7 +134,7 @@ class RedisCouponLedger(CouponLedger):
                     keys.coupon_event(event_id),
                     keys.coupon_claims(event_id),
                     keys.coupon_claimed_at(event_id),
-                    keys.coupon_ledger(event_id),
+                    keys.coupon_feed_of(event_id),
                     keys.coupon_confirmed(event_id),
                 ],
                 args=[coupon.user_id, coupon.coupon_id, epoch_ms(claimed_at), event_id],
@@ -192,7 +193,7 @@ class RedisCouponLedger(CouponLedger):
         event_id = event.id
         changed = 0
         with self._connector.errors():
-            await self._redis.sadd(keys.coupon_ledgers(), event_id)
+            await self._redis.sadd(keys.coupon_events(), event_id)
             for start in range(0, len(coupons), _CHUNK):
                 triples = [
                     value
@@ -213,7 +214,7 @@ class RedisCouponLedger(CouponLedger):
             # NOTE: the definition last: until it is back, claims see no event and wait for
             # the restore instead of numbering coupons against half of the archive.
             await self._open(
-                keys=[keys.coupon_event(event_id), keys.coupon_ledger(event_id)],
+                keys=[keys.coupon_event(event_id), keys.coupon_feed_of(event_id)],
                 args=[event.name, event.quantity, event.strategy.value, LEDGER_GROUP],
             )
         # NOTE: event ids come from a counter a flush resets: never hand this one out again.

@@ -7,6 +7,7 @@ braces (the input rules forbid them), so a tag cannot be forged.
 
 import functools
 
+from adapters.ledger_entries import feed_partition
 from domain.model.paging import PageRequest
 
 PREFIX = "rp"
@@ -64,43 +65,55 @@ def coupon_event_ids() -> str:
     return f"{PREFIX}:coupon-events:ids"
 
 
+def _coupons(event_id: int) -> str:
+    """An event's keys: tagged with its ledger feed partition, so that the claim scripts'
+    append to the partition's feed stays in the event's slot."""
+    return f"{PREFIX}:coupon-event:{{coupons-{feed_partition(event_id)}}}:{event_id}"
+
+
 def coupon_event(event_id: int) -> str:
-    return f"{PREFIX}:coupon-event:{{{event_id}}}"
+    return _coupons(event_id)
 
 
 def coupon_claims(event_id: int) -> str:
     """Sorted set: member = user id, score = coupon number."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:claims"
+    return f"{_coupons(event_id)}:claims"
 
 
 def coupon_claim_tokens(event_id: int) -> str:
     """Hash: user id -> the token of the atomic claim that granted the coupon."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:tokens"
+    return f"{_coupons(event_id)}:tokens"
 
 
 def coupon_claimed_at(event_id: int) -> str:
     """Hash: user id -> when the coupon was claimed (milliseconds since the epoch)."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:claimed-at"
+    return f"{_coupons(event_id)}:claimed-at"
 
 
 def coupon_confirmed(event_id: int) -> str:
     """Set: the users whose coupon the archive is known to hold (refusals name it at once)."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:archived"
+    return f"{_coupons(event_id)}:archived"
 
 
-def coupon_ledger(event_id: int) -> str:
-    """Stream: the event's issued coupons on their way to the archive (the ledger feed)."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:ledger"
+def coupon_feed(partition: int) -> str:
+    """Stream: one partition of the ledger feed, the issued coupons of its events on their way
+    to the archive."""
+    return f"{PREFIX}:coupon-feed:{{coupons-{partition}}}"
 
 
-def coupon_dead_letters(event_id: int) -> str:
-    """Stream: the event's feed entries that could not be read as coupons, and why."""
-    return f"{PREFIX}:coupon-event:{{{event_id}}}:ledger:dead"
+def coupon_feed_of(event_id: int) -> str:
+    return coupon_feed(feed_partition(event_id))
 
 
-def coupon_ledgers() -> str:
-    """Set: the ids of the events whose ledger feed the workers read."""
-    return f"{PREFIX}:coupon-events:ledgers"
+def coupon_dead_letters(partition: int) -> str:
+    """Stream: the partition's feed entries that could not be read as coupons, and why."""
+    return f"{coupon_feed(partition)}:dead"
+
+
+def coupon_events() -> str:
+    """Set: the ids of the events Redis holds (for `coupons reconcile --all`; the ledger feed
+    does not read it)."""
+    return f"{PREFIX}:coupon-events:all"
 
 
 def lock(name: str) -> str:

@@ -1,5 +1,6 @@
-"""Redis `LedgerFeed`: one stream per coupon event (`XADD` by the claim scripts), one consumer
-group (`archive`) over all of them, read with `XREADGROUP`, taken over with `XAUTOCLAIM`."""
+"""Redis `LedgerFeed`: `FEED_PARTITIONS` streams (the claim scripts `XADD` to their event's
+partition), one consumer group (`archive`) on each, read with `XREADGROUP`, taken over with
+`XAUTOCLAIM`."""
 
 import asyncio
 import json
@@ -8,30 +9,36 @@ from typing import Any, Final
 
 from redis import exceptions
 
-from adapters.ledger_entries import feed_entry
+from adapters.ledger_entries import FEED_PARTITIONS, feed_entry, feed_partition
 from adapters.redis import keys
 from adapters.redis.client import RedisConnector
 from adapters.redis.coupon_ledger import LEDGER_GROUP
 from domain.model.ledger import Backlog, FeedEntry
 from ports.ledger_feed import LedgerFeed
 
-_PREFIX: Final = keys.coupon_ledger(0).split("{")[0]
-SWEEP_SECONDS: Final = 0.1
-"""On a cluster, how often a read waiting for entries reads every stream again."""
+_PARTITIONS: Final = range(FEED_PARTITIONS)
+_PARTITION_OF: Final = {keys.coupon_feed(p): p for p in _PARTITIONS}
+SWEEP_SECONDS: Final = 0.2
+"""On a cluster, how often a read waiting for entries reads every partition again."""
 
 
 class RedisLedgerFeed(LedgerFeed):
-    """Streams are found through the set of registered events (`coupon_ledgers`).
+    """Every call costs the same whatever the number of events ever opened: it touches the
+    partitions, never a list of events (there is none to read).
 
-    - read: one `XREADGROUP ... BLOCK` over every registered stream. A stream without its
-      group (deleted by hand, then written again) answers NOGROUP: the groups are created
-      again and the read repeated;
-    - reclaim: `XAUTOCLAIM` per stream;
-    - acknowledge and backlog: `ledger_settle.lua` per stream (XACK, XTRIM below every group's
-      floor, then pending, unread and the oldest entry's age on the server's clock);
-    - park: `ledger_park.lua` (XACK + XADD to the dead letters);
-    - forget idle consumers: `ledger_forget.lua` per stream (XINFO CONSUMERS + DELCONSUMER
-      in one step, so no read lands between the check and the deletion).
+    - read: one `XREADGROUP ... BLOCK` over every partition; on a cluster, where the
+      partitions live in different slots and one command may not span two, each partition is
+      read in turn without blocking, again every `SWEEP_SECONDS` until something is found or
+      the block time is over. A partition without its group (flushed, or never written)
+      answers NOGROUP: the groups are created and the read repeated;
+    - reclaim: `XAUTOCLAIM` per partition;
+    - acknowledge and backlog: `ledger_settle.lua` per partition (XACK, XTRIM below every
+      group's floor, then pending, unread and the oldest entry's age on the server's clock);
+    - park: `ledger_park.lua` (XACK + XADD to the partition's dead letters);
+    - in_flight: `ledger_in_flight.lua` on the event's partition (reads what is in flight);
+    - forget idle consumers: `ledger_forget.lua` per partition (XINFO CONSUMERS +
+      DELCONSUMER in one step, so no read lands between the check and the deletion).
+    An entry's id is `<partition>:<stream entry id>`.
     `max_block_seconds` keeps a blocking read inside the client's socket timeout.
     """
 
@@ -42,66 +49,58 @@ class RedisLedgerFeed(LedgerFeed):
         self._settle = connector.script("ledger_settle")
         self._park = connector.script("ledger_park")
         self._forget = connector.script("ledger_forget")
+        self._count = connector.script("ledger_in_flight")
         self._create_group = connector.script("ledger_group")
+        self._held: dict[str, list[FeedEntry]] = {}
+        self._next_partition = 0
 
     async def read(self, consumer: str, *, count: int, block_seconds: float) -> Sequence[FeedEntry]:
-        block_ms = int(min(block_seconds, self._max_block_seconds) * 1000)
-        with self._connector.errors():
-            events = await self._events()
-        if not events:
-            # NOTE: no feed to block on: wait as XREADGROUP would have, else an idle worker spins
-            # (it did: a core's worth of SMEMBERS in every instance before the first event).
-            await asyncio.sleep(block_ms / 1000)
-            return []
-        if self._connector.cluster is not None:
-            return await self._read_each(events, consumer, count=count, block_ms=block_ms)
-        with self._connector.errors():
-            streams: dict[Any, Any] = {keys.coupon_ledger(event_id): ">" for event_id in events}
-            reply = await self._read(events, consumer, streams, count=count, block_ms=block_ms)
-        return [entry for stream, found in _streams(reply) for entry in _entries(stream, found)]
+        held = self._held.pop(consumer, [])
+        if not held:
+            block_ms = int(min(block_seconds, self._max_block_seconds) * 1000)
+            if self._connector.cluster is not None:
+                held = await self._sweep(consumer, count=count, block_ms=block_ms)
+            else:
+                streams: dict[Any, Any] = {keys.coupon_feed(p): ">" for p in _PARTITIONS}
+                with self._connector.errors():
+                    reply = await self._read(consumer, streams, count=count, block_ms=block_ms)
+                held = [e for stream, found in _streams(reply) for e in _entries(stream, found)]
+        # NOTE: XREADGROUP's COUNT is per stream: what is beyond `count` is the consumer's
+        # already (pending), and is handed out by its next read.
+        if len(held) > count:
+            self._held[consumer] = held[count:]
+        return held[:count]
 
     async def _read(
-        self,
-        events: Sequence[int],
-        consumer: str,
-        streams: dict[Any, Any],
-        *,
-        count: int,
-        block_ms: int,
+        self, consumer: str, streams: dict[Any, Any], *, count: int, block_ms: int
     ) -> Any:
-        """One XREADGROUP; after NOGROUP (a stream deleted and written again), the groups are
-        created again and the read repeated."""
+        """One XREADGROUP; after NOGROUP, the groups are created and the read repeated."""
         try:
             return await self._redis.xreadgroup(
                 LEDGER_GROUP, consumer, streams, count=count, block=block_ms or None
             )
         except exceptions.ResponseError as error:
-            if "NOGROUP" not in str(error):
+            if not _no_group(error):
                 raise
-            await self._create_groups(events)
+            for stream in streams:
+                await self._create_group(keys=[stream], args=[LEDGER_GROUP])
             return await self._redis.xreadgroup(
                 LEDGER_GROUP, consumer, streams, count=count, block=block_ms or None
             )
 
-    async def _read_each(
-        self, events: Sequence[int], consumer: str, *, count: int, block_ms: int
-    ) -> Sequence[FeedEntry]:
-        """On a cluster each event's stream lives in its own slot, and one read may not span
-        two: each stream is read in turn without blocking, again every `SWEEP_SECONDS` until
-        something is found or the block time is over. (Its cost grows with the events
-        registered: issue 20, item 3, measured with ops/feed_idle.py.)"""
+    async def _sweep(self, consumer: str, *, count: int, block_ms: int) -> list[FeedEntry]:
         loop = asyncio.get_running_loop()
         give_up_at = loop.time() + block_ms / 1000
         while True:
             found: list[FeedEntry] = []
+            # NOTE: from a different partition each time, so that a busy one cannot starve
+            # the ones after it.
+            first, self._next_partition = self._next_partition, self._next_partition + 1
             with self._connector.errors():
-                for event_id in events:
+                for n in _PARTITIONS:
+                    stream = keys.coupon_feed((first + n) % FEED_PARTITIONS)
                     reply = await self._read(
-                        [event_id],
-                        consumer,
-                        {keys.coupon_ledger(event_id): ">"},
-                        count=count - len(found),
-                        block_ms=0,
+                        consumer, {stream: ">"}, count=count - len(found), block_ms=0
                     )
                     found += [e for name, got in _streams(reply) for e in _entries(name, got)]
                     if len(found) >= count:
@@ -116,8 +115,8 @@ class RedisLedgerFeed(LedgerFeed):
     ) -> Sequence[FeedEntry]:
         taken: list[FeedEntry] = []
         with self._connector.errors():
-            for event_id in await self._events():
-                stream = keys.coupon_ledger(event_id)
+            for partition in _PARTITIONS:
+                stream = keys.coupon_feed(partition)
                 try:
                     reply = await self._redis.xautoclaim(
                         stream,
@@ -128,7 +127,7 @@ class RedisLedgerFeed(LedgerFeed):
                         count=count - len(taken),
                     )
                 except exceptions.ResponseError as error:
-                    if "NOGROUP" in str(error):
+                    if _no_group(error):
                         continue  # nothing was ever read from it: nothing to take over
                     raise
                 taken.extend(_entries(stream, reply[1]))
@@ -137,27 +136,29 @@ class RedisLedgerFeed(LedgerFeed):
         return taken
 
     async def acknowledge(self, entries: Sequence[FeedEntry]) -> None:
-        by_event: dict[int, list[str]] = {}
+        by_partition: dict[int, list[str]] = {}
         for entry in entries:
-            by_event.setdefault(entry.event_id, []).append(entry.entry_id)
+            partition, stream_id = _split(entry.entry_id)
+            by_partition.setdefault(partition, []).append(stream_id)
         with self._connector.errors():
-            for event_id, ids in by_event.items():
-                await self._settle(keys=[keys.coupon_ledger(event_id)], args=[LEDGER_GROUP, *ids])
+            for partition, ids in by_partition.items():
+                await self._settle(keys=[keys.coupon_feed(partition)], args=[LEDGER_GROUP, *ids])
 
     async def park(self, entry: FeedEntry, reason: str) -> None:
+        partition, stream_id = _split(entry.entry_id)
         with self._connector.errors():
             await self._park(
-                keys=[keys.coupon_ledger(entry.event_id), keys.coupon_dead_letters(entry.event_id)],
-                args=[LEDGER_GROUP, entry.entry_id, reason, json.dumps(dict(entry.raw))],
+                keys=[keys.coupon_feed(partition), keys.coupon_dead_letters(partition)],
+                args=[LEDGER_GROUP, stream_id, reason, json.dumps(dict(entry.raw)), entry.event_id],
             )
 
     async def backlog(self) -> Backlog:
         pending = unread = 0
         lag_ms = 0
         with self._connector.errors():
-            for event_id in await self._events():
+            for partition in _PARTITIONS:
                 waiting, new, oldest_ms, now_ms = await self._settle(
-                    keys=[keys.coupon_ledger(event_id)], args=[LEDGER_GROUP]
+                    keys=[keys.coupon_feed(partition)], args=[LEDGER_GROUP]
                 )
                 pending, unread = pending + int(waiting), unread + int(new)
                 if int(oldest_ms) >= 0:
@@ -166,36 +167,46 @@ class RedisLedgerFeed(LedgerFeed):
 
     async def in_flight(self, event_id: int) -> int:
         with self._connector.errors():
-            waiting, new, _, _ = await self._settle(
-                keys=[keys.coupon_ledger(event_id)], args=[LEDGER_GROUP]
+            return int(
+                await self._count(
+                    keys=[keys.coupon_feed_of(event_id)], args=[LEDGER_GROUP, event_id]
+                )
             )
-        return int(waiting) + int(new)
 
     async def forget_idle_consumers(self, idle_seconds: float) -> int:
-        forgotten = 0
+        deleted: set[bytes] = set()
+        kept: set[bytes] = set()
         with self._connector.errors():
-            for event_id in await self._events():
-                forgotten += int(
-                    await self._forget(
-                        keys=[keys.coupon_ledger(event_id)],
-                        args=[LEDGER_GROUP, int(idle_seconds * 1000)],
-                    )
+            for partition in _PARTITIONS:
+                gone, stay = await self._forget(
+                    keys=[keys.coupon_feed(partition)],
+                    args=[LEDGER_GROUP, int(idle_seconds * 1000)],
                 )
-        return forgotten
+                deleted.update(gone)
+                kept.update(stay)
+        # NOTE: a consumer is in the group of every partition it has read; it is forgotten
+        # when no partition keeps it (holding an entry there, or reading lately).
+        return len(deleted - kept)
 
     async def dead_letters(self, event_id: int) -> list[dict[str, str]]:
         """The parked entries of an event, oldest first (for operators and tests)."""
         with self._connector.errors():
-            entries: Any = await self._redis.xrange(keys.coupon_dead_letters(event_id))
-        return [_text_fields(fields) or {} for _, fields in entries]
+            entries: Any = await self._redis.xrange(
+                keys.coupon_dead_letters(feed_partition(event_id))
+            )
+        parked = [_text_fields(fields) or {} for _, fields in entries]
+        return [fields for fields in parked if fields.get("event") == str(event_id)]
 
-    async def _events(self) -> list[int]:
-        members = await self._redis.smembers(keys.coupon_ledgers())
-        return sorted(int(member) for member in members)
 
-    async def _create_groups(self, events: Iterable[int]) -> None:
-        for event_id in events:
-            await self._create_group(keys=[keys.coupon_ledger(event_id)], args=[LEDGER_GROUP])
+def _no_group(error: exceptions.ResponseError) -> bool:
+    """A stream without its group, or no stream at all (fakeredis words that one as XGROUP's
+    "requires the key to exist")."""
+    return "NOGROUP" in str(error) or "requires the key to exist" in str(error)
+
+
+def _split(entry_id: str) -> tuple[int, str]:
+    partition, _, stream_id = entry_id.partition(":")
+    return int(partition), stream_id
 
 
 def _streams(reply: Any) -> Iterator[tuple[bytes, Any]]:
@@ -209,16 +220,15 @@ def _streams(reply: Any) -> Iterator[tuple[bytes, Any]]:
 
 
 def _entries(stream: bytes | str, found: Iterable[Any]) -> list[FeedEntry]:
-    name = stream.decode() if isinstance(stream, bytes) else stream
-    event_id = int(name[len(_PREFIX) :].partition("}")[0].lstrip("{"))
+    partition = _PARTITION_OF[stream.decode() if isinstance(stream, bytes) else stream]
     entries = []
-    for entry_id, fields in found:
-        text_id = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+    for stream_id, fields in found:
+        text_id = f"{partition}:{stream_id.decode() if isinstance(stream_id, bytes) else stream_id}"
         decoded = _text_fields(fields)
         if decoded is None:
             entries.append(
                 FeedEntry(
-                    event_id=event_id,
+                    event_id=0,
                     entry_id=text_id,
                     issue=None,
                     raw={"fields": repr(fields)[:500]},
@@ -226,7 +236,7 @@ def _entries(stream: bytes | str, found: Iterable[Any]) -> list[FeedEntry]:
                 )
             )
         else:
-            entries.append(feed_entry(event_id, text_id, decoded))
+            entries.append(feed_entry(partition, text_id, decoded))
     return entries
 
 

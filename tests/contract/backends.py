@@ -68,6 +68,11 @@ class Backend(Protocol):
         """How many entries of the event the feed still keeps."""
         ...
 
+    async def commands_run(self) -> int | None:
+        """How many commands the store has run so far, by its own count (every node of it),
+        leaving out what servers send each other; None where it keeps no count."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -135,6 +140,9 @@ class InMemoryBackend(Backend):
 
     async def feed_length(self, event_id: int) -> int:
         return await self._feed.in_flight(event_id)
+
+    async def commands_run(self) -> int | None:
+        return None
 
     async def close(self) -> None:
         await self._bus.close()

@@ -55,7 +55,7 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
                 connection_pool_class=BlockingConnectionPool,
                 max_connections=MAX_CONNECTIONS,
             )
-            chosen = RedisBackend(fake, blocking_reads_wait=False)
+            chosen = RedisBackend(fake, blocking_reads_wait=False, counts_commands=False)
         case "redis":
             server: RedisServer = request.getfixturevalue("redis_server")
             client = connect(server.url, deadline_seconds=DEADLINE_SECONDS)

@@ -1,7 +1,7 @@
 """The Redis adapters as contract-suite backends: on fakeredis, and on a real redis-server."""
 
 import asyncio
-from typing import Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 from redis.asyncio import Redis
 
@@ -42,6 +42,21 @@ from tests.support.redis_server import RedisServer
 from tests.support.redis_time import shift_ttls
 from tests.support.sentinel_topology import SentinelTopology
 
+HOUSEKEEPING: Final = frozenset(
+    {"info", "ping", "replconf", "psync", "publish", "cluster", "command", "client", "hello"}
+)
+"""Commands servers send each other (replicas, Sentinels) or a test's own counting sends."""
+
+
+def counted(commandstats: dict[str, Any]) -> int:
+    """The calls in one server's `INFO commandstats` (as redis-py parses it), housekeeping
+    left out."""
+    return sum(
+        int(stats["calls"])
+        for name, stats in commandstats.items()
+        if name.removeprefix("cmdstat_").split("|")[0] not in HOUSEKEEPING
+    )
+
 
 @runtime_checkable
 class Disconnectable(Protocol):
@@ -81,8 +96,10 @@ class RedisBackend(Backend):
         durability: Durability | None = None,
         *,
         blocking_reads_wait: bool = True,
+        counts_commands: bool = True,
     ) -> None:
         self.blocking_reads_wait = blocking_reads_wait
+        self._counts_commands = counts_commands
         self._connector = RedisConnector(client, durability=durability)
         self.client = self._connector.client
         self._buses: list[RedisEventBus] = []
@@ -132,13 +149,18 @@ class RedisBackend(Backend):
         if age_seconds:  # an entry id is the time it was added, in ms: backdate it
             seconds, micros = await self.client.time()
             entry_id = f"{seconds * 1000 + micros // 1000 - int(age_seconds * 1000)}-0"
-        await self.client.xadd(keys.coupon_ledger(event_id), dict(fields), id=entry_id)  # type: ignore[arg-type]
+        await self.client.xadd(keys.coupon_feed_of(event_id), dict(fields), id=entry_id)  # type: ignore[arg-type]
 
     async def dead_letters(self, event_id: int) -> list[str]:
         return [entry["reason"] for entry in await self.ledger_feed().dead_letters(event_id)]
 
     async def feed_length(self, event_id: int) -> int:
-        return int(await self.client.xlen(keys.coupon_ledger(event_id)))
+        return int(await self.client.xlen(keys.coupon_feed_of(event_id)))
+
+    async def commands_run(self) -> int | None:
+        if not self._counts_commands:
+            return None
+        return counted(await self.client.info("commandstats"))
 
     async def channels(self, pattern: str) -> list[bytes | str]:
         """The Pub/Sub channels matching `pattern` some connection subscribes to."""
@@ -206,6 +228,14 @@ class ClusterBackend(RedisBackend):
 
     async def flush(self) -> None:
         await asyncio.to_thread(self._cluster.flush)
+
+    async def commands_run(self) -> int | None:
+        cluster = self._connector.cluster
+        assert cluster is not None
+        total = 0
+        for node in cluster.client.get_primaries():
+            total += counted(await node.execute_command("INFO", "commandstats"))
+        return total
 
     async def channels(self, pattern: str) -> list[bytes | str]:
         """Classic Pub/Sub is per node (a PUBLISH reaches every node): ask each."""

@@ -15,12 +15,7 @@ from adapters.redis.scripts import lua_source
 from tests.contract.conftest import CLUSTER_RUNS
 from tests.support.cluster import ClusterTopology
 
-NOT_YET = {
-    "ledger_group": (
-        "the feed calls it when a stream lost its group (deleted, then written again): no "
-        "contract test does that; tests/ledger/test_flush.py does, on a single server"
-    ),
-}
+NOT_YET: dict[str, str] = {}
 """Scripts no contract test runs, and why."""
 
 
