@@ -1,5 +1,6 @@
-"""Redis `EventBus`: each event kept in a capped Stream per channel and published on Pub/Sub with
-its id; one Pub/Sub connection per process, fanned out to local subscriptions."""
+"""Redis `EventBus`: each event kept in a capped Stream per channel and published on sharded
+Pub/Sub with its id; one Pub/Sub connection per process (on a cluster, one per node that owns a
+channel followed), fanned out to local subscriptions."""
 
 import asyncio
 import contextlib
@@ -10,13 +11,14 @@ from contextlib import asynccontextmanager
 from typing import Any, Final
 
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import ClusterPubSub
 
 from adapters.fanout import Fanout
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
 from adapters.redis.event_history import EventHistory, Replay, published
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
-from ports.errors import BackendTimeout, BackendUnavailable, SubscriptionClosed
+from ports.errors import BackendTimeout, BackendUnavailable, PortError, SubscriptionClosed
 from ports.event_bus import EventBus, Subscription
 
 log = logging.getLogger(__name__)
@@ -33,18 +35,24 @@ UNSUBSCRIBE_BATCH: Final = 1000
 
 
 class RedisEventBus(EventBus):
-    """Each event is kept in its channel's history and announced on Pub/Sub with its id
-    (`EventHistory`). One PubSub connection SUBSCRIBEs to every channel some local subscriber
-    follows; a reader task hands each message to them.
+    """Each event is kept in its channel's history and announced with its id on the channel's
+    shard channel (`SPUBLISH`, `EventHistory`). One PubSub SSUBSCRIBEs to every channel some
+    local subscriber follows; a reader task hands each message to them.
 
-    - Entering `subscribe` reads where the history stands, SUBSCRIBEs and waits for Redis to
+    Sharded Pub/Sub, on every profile: on a cluster a `PUBLISH` goes to every node over the
+    cluster bus, an `SPUBLISH` only to the shard that owns the channel's slot, the one that
+    holds its history; redis-py's `ClusterPubSub` keeps one connection per such node and moves
+    a channel when its slot moves. On one server the two cost the same.
+
+    - Entering `subscribe` reads where the history stands, SSUBSCRIBEs and waits for Redis to
       confirm, then reads the history after its start: what was published between the two
       comes from the history, what comes live meanwhile waits behind it, and each subscription
       drops what it already had.
     - When the connection drops (or a frozen server stops answering PINGs), the reader
-      reconnects, redis-py subscribes again (through Sentinel: on the current master), and
-      each channel is caught up from its subscribers' position in the history, live messages
-      held until that is done.
+      reconnects, redis-py subscribes again (through Sentinel: on the current master; on a
+      cluster: on the node that owns the slot now, after a failover or a reshard), and each
+      channel is caught up from its subscribers' position in the history, live messages held
+      until that is done.
     - With `REDIS_WAIT_REPLICAS`, a publish returns once that many replicas hold the event, so
       a failover cannot lose it from the history.
     """
@@ -118,7 +126,7 @@ class RedisEventBus(EventBus):
                     self._confirmations[channel] = asyncio.get_running_loop().create_future()
                     async with self._pubsub_lock:
                         with self._connector.errors():
-                            await self._pubsub_connection().subscribe(keys.channel(channel))
+                            await self._pubsub_connection().ssubscribe(keys.channel(channel))
                     self._start_reader()
                 confirmation = self._confirmations.get(channel)
                 if confirmation is not None:
@@ -127,7 +135,7 @@ class RedisEventBus(EventBus):
             raise BackendTimeout(f"redis did not confirm the subscription to {channel!r}") from None
 
     async def _unsubscribe(self, channel: str) -> None:
-        """Leave the channel, together with every channel left meanwhile: one UNSUBSCRIBE per
+        """Leave the channel, together with every channel left meanwhile: one SUNSUBSCRIBE per
         batch (6,000 streams closing at once, one by one, held Redis subscriptions for ~30 s,
         each waiting its turn for the connection)."""
         self._confirmations.pop(channel, None)
@@ -152,7 +160,9 @@ class RedisEventBus(EventBus):
                 try:
                     for start in range(0, len(left), UNSUBSCRIBE_BATCH):
                         with self._connector.errors():
-                            await self._pubsub.unsubscribe(*left[start : start + UNSUBSCRIBE_BATCH])
+                            await self._pubsub.sunsubscribe(
+                                *left[start : start + UNSUBSCRIBE_BATCH]
+                            )
                 except Exception as error:  # the reader reconnects and re-subscribes without them
                     log.info("could not unsubscribe from %d channels: %s", len(left), error)
 
@@ -167,16 +177,16 @@ class RedisEventBus(EventBus):
         while True:
             try:
                 async with self._pubsub_lock:
-                    message = await pubsub.get_message(timeout=READ_TIMEOUT)
+                    message = await _next_message(pubsub)
                     now = time.monotonic()
                     if message is None:
                         if pinged is not None and now - pinged > LIVENESS_SECONDS:
                             log.warning("event bus: no PONG from redis in %.1f s", now - pinged)
                             pinged = None
-                            await self._drop_connection(pubsub)
+                            await _drop_connections(pubsub)
                         elif pinged is None and now - heard > LIVENESS_SECONDS:
                             pinged = now
-                            await pubsub.ping()
+                            await _ping(pubsub)
                         continue
             except Exception as error:
                 delay = RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)]
@@ -187,17 +197,9 @@ class RedisEventBus(EventBus):
             failures, heard, pinged = 0, now, None
             self._dispatch(message)
 
-    @staticmethod
-    async def _drop_connection(pubsub: PubSub) -> None:
-        """Close the socket, keeping the subscriptions: the next read reconnects (through
-        Sentinel: to whoever is master now) and subscribes again."""
-        connection: Any = pubsub.connection
-        if connection is not None:
-            await connection.disconnect(nowait=True)
-
     def _dispatch(self, message: dict[str, Any]) -> None:
         match message["type"]:
-            case "subscribe":
+            case "ssubscribe":
                 channel = keys.channel_name(codecs.text(message["channel"]))
                 confirmation = self._confirmations.get(channel)
                 if confirmation is None:
@@ -206,7 +208,11 @@ class RedisEventBus(EventBus):
                     confirmation.set_result(None)
                 else:  # subscribed again: a reconnect, maybe to a new master
                     self._start_catch_up(channel)
-            case "message":
+            case "sunsubscribe":
+                channel = keys.channel_name(codecs.text(message["channel"]))
+                if self._fanout.follows(channel) and channel not in self._leaving:
+                    self._start_resubscribe(channel)
+            case "smessage":
                 channel = keys.channel_name(codecs.text(message["channel"]))
                 try:
                     event = published(channel, codecs.raw(message["data"]))
@@ -218,6 +224,32 @@ class RedisEventBus(EventBus):
                     held.append(event)
                 else:
                     self._fanout.deliver(channel, event)
+
+    def _start_resubscribe(self, channel: str) -> None:
+        task = asyncio.create_task(
+            self._resubscribe(channel), name=f"redis-event-bus-resubscribe-{channel}"
+        )
+        self._catch_ups.add(task)
+        task.add_done_callback(self._catch_ups.discard)
+
+    async def _resubscribe(self, channel: str) -> None:
+        """The server dropped a channel still followed: on a cluster, its slot moved to another
+        node (a reshard), or its node became a replica (a failover it slept through). Learn
+        where the slot is now and subscribe there; the confirmation catches the channel up
+        from the history."""
+        failures = 0
+        while self._fanout.follows(channel):
+            try:
+                with self._connector.errors():
+                    if self._connector.cluster is not None:
+                        await self._connector.cluster.client.nodes_manager.initialize()
+                    async with self._pubsub_lock:
+                        await self._pubsub_connection().ssubscribe(keys.channel(channel))
+                return
+            except PortError as error:
+                log.info("event bus: could not follow %r again yet: %s", channel, error)
+            await asyncio.sleep(RECONNECT_BACKOFF[min(failures, len(RECONNECT_BACKOFF) - 1)])
+            failures += 1
 
     def _start_catch_up(self, channel: str) -> None:
         if channel in self._catching_up:
@@ -250,3 +282,38 @@ class RedisEventBus(EventBus):
         )
         for delivery in [*deliveries, *held]:
             self._fanout.deliver(channel, delivery)
+
+
+def _node_pubsubs(pubsub: PubSub) -> list[PubSub]:
+    """The connections a PubSub reads: on a cluster, one per node that owns a channel
+    followed."""
+    if isinstance(pubsub, ClusterPubSub):
+        return list(pubsub.node_pubsub_mapping.values())
+    return [pubsub]
+
+
+async def _next_message(pubsub: PubSub) -> dict[str, Any] | None:
+    if isinstance(pubsub, ClusterPubSub):
+        if not pubsub.node_pubsub_mapping:  # every channel left: nothing to wait on
+            await asyncio.sleep(READ_TIMEOUT)
+            return None
+        return await pubsub.get_sharded_message(timeout=READ_TIMEOUT)
+    message: dict[str, Any] | None = await pubsub.get_message(timeout=READ_TIMEOUT)
+    return message
+
+
+async def _ping(pubsub: PubSub) -> None:
+    for node_pubsub in _node_pubsubs(pubsub):
+        connection: Any = node_pubsub.connection
+        if connection is not None:
+            await node_pubsub.ping()
+
+
+async def _drop_connections(pubsub: PubSub) -> None:
+    """Close the sockets, keeping the subscriptions: the next read reconnects (through
+    Sentinel: to whoever is master now; on a cluster: redis-py learns the slots again) and
+    subscribes again."""
+    for node_pubsub in _node_pubsubs(pubsub):
+        connection: Any = node_pubsub.connection
+        if connection is not None:
+            await connection.disconnect(nowait=True)

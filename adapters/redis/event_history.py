@@ -22,8 +22,8 @@ Replay = list[ChannelEvent] | HistoryGap
 
 class EventHistory:
     """`event_publish.lua` appends the event to `rp:history:{<channel>}` (a Stream of the newest
-    `HISTORY_SIZE`) and PUBLISHes `<id> <message>` on `rp:events:<channel>`, atomically: Pub/Sub
-    order is id order. `event_replay.lua` reads it back after a position."""
+    `HISTORY_SIZE`) and SPUBLISHes `<id> <message>` on `rp:events:{<channel>}`, atomically:
+    Pub/Sub order is id order. `event_replay.lua` reads it back after a position."""
 
     def __init__(self, connector: RedisConnector) -> None:
         self._connector = connector

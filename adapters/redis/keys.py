@@ -134,8 +134,9 @@ def usage_ingestion(source: str, ingestion_id: str) -> str:
 
 
 def channel(name: str) -> str:
-    """The Pub/Sub channel (not a key: no hash tag)."""
-    return f"{PREFIX}:events:{name}"
+    """The shard channel (`SPUBLISH`/`SSUBSCRIBE`), with its history's tag: on a cluster both
+    live in one slot, so the publish script may announce in the step that appends."""
+    return f"{PREFIX}:events:{{{name}}}"
 
 
 def event_history(channel: str) -> str:
@@ -154,5 +155,5 @@ def event_published(channel: str, publish_id: str) -> str:
 
 
 def channel_name(key: str) -> str:
-    """The bus channel of a Redis channel key."""
-    return key.removeprefix(f"{PREFIX}:events:")
+    """The bus channel of a Redis shard channel."""
+    return key.removeprefix(f"{PREFIX}:events:{{").removesuffix("}")

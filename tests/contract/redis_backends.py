@@ -163,8 +163,8 @@ class RedisBackend(Backend):
         return counted(await self.client.info("commandstats"))
 
     async def channels(self, pattern: str) -> list[bytes | str]:
-        """The Pub/Sub channels matching `pattern` some connection subscribes to."""
-        return await self.client.pubsub_channels(pattern)
+        """The shard channels matching `pattern` some connection subscribes to."""
+        return await self.client.pubsub_shardchannels(pattern)
 
     async def flush(self) -> None:
         """Lose every key, as `FLUSHALL` (or a restart without persistence) would."""
@@ -238,12 +238,12 @@ class ClusterBackend(RedisBackend):
         return total
 
     async def channels(self, pattern: str) -> list[bytes | str]:
-        """Classic Pub/Sub is per node (a PUBLISH reaches every node): ask each."""
+        """A node knows the shard channels of its own slots: ask each."""
         cluster = self._connector.cluster
         assert cluster is not None
         found: list[bytes | str] = []
         for node in cluster.client.get_nodes():
-            found += await node.execute_command("PUBSUB", "CHANNELS", pattern)
+            found += await node.execute_command("PUBSUB", "SHARDCHANNELS", pattern)
         return found
 
 

@@ -101,7 +101,7 @@ async def test_streams_closed_at_once_release_their_subscriptions_within_2_s(
         if url is not None:
             async with Redis.from_url(url) as client:
                 async with asyncio.timeout(max(0.1, closed_at + 2 - time.monotonic())):
-                    while await client.pubsub_channels(keys.channel("*")):  # noqa: ASYNC110
+                    while await client.pubsub_shardchannels(keys.channel("*")):  # noqa: ASYNC110
                         await asyncio.sleep(0.05)
         print(f"{CLOSING} streams released in {time.monotonic() - closed_at:.2f} s")
 

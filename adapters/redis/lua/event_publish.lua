@@ -1,9 +1,9 @@
 -- Publish an event: append it to its channel's history (a Stream), keep the newest entries
--- only, and PUBLISH it with its id, in one atomic step (so Pub/Sub order is id order).
+-- only, and SPUBLISH it with its id, in one atomic step (so Pub/Sub order is id order).
 -- KEYS[1] the history (Stream)  KEYS[2] the history's notes (hash: `dropped`, the newest id
 -- trimmed away)  KEYS[3] this publish's marker
--- ARGV[1] the Pub/Sub channel  ARGV[2] the encoded message  ARGV[3] entries kept
--- ARGV[4] how long the marker lives (ms)  ARGV[5] a random sequence number
+-- ARGV[1] the shard channel (in the history's slot)  ARGV[2] the encoded message
+-- ARGV[3] entries kept  ARGV[4] how long the marker lives (ms)  ARGV[5] a random sequence number
 -- Returns the event's id.
 -- The first event of a history (a new channel, or one whose history was lost) gets the
 -- current time with the random sequence number, not `<ms>-0`: an id a client kept from a lost
@@ -30,5 +30,5 @@ if excess > 0 then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[3])
 end
 redis.call('SET', KEYS[3], id, 'PX', ARGV[4])
-redis.call('PUBLISH', ARGV[1], id .. ' ' .. ARGV[2])
+redis.call('SPUBLISH', ARGV[1], id .. ' ' .. ARGV[2])
 return id
