@@ -242,6 +242,9 @@ class ClusterClients:
 
     client: AdmittedCluster
     nodes: NodeClients
+    settle_delays: tuple[float, ...] = ()
+    """How long to wait before each new try of a write that met TRYAGAIN or CLUSTERDOWN (a
+    slot being migrated, a failover under way): within three quarters of the deadline."""
 
 
 def connect_to_cluster(
@@ -266,7 +269,11 @@ def connect_to_cluster(
         socket_keepalive=True,
         protocol=3,
     )
-    return ClusterClients(cluster, NodeClients(Timing.within(deadline_seconds)))
+    delays = tuple(
+        min(timing.backoff_cap, timing.backoff_base * 2**attempt)
+        for attempt in range(timing.retries)
+    )
+    return ClusterClients(cluster, NodeClients(Timing.within(deadline_seconds)), delays)
 
 
 class RedisConnector:

@@ -1,6 +1,7 @@
 """The Lua scripts: their source (with shared chunks included), and the scripts whose success
 the service acknowledges to its clients, durable as configured."""
 
+import asyncio
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -113,19 +114,38 @@ class AcknowledgedScript:
     ) -> tuple[Any, int]:
         """On a cluster, the WAIT must reach the node that took the write, on the same
         connection: the write and its WAIT go to the node owning the keys' slot, through that
-        node's own client. A MOVED in between (a failover, a reshard): the cluster client
-        learns where the slot went (a keyed read follows the redirection) and the pair is sent
-        again there (the scripts are retry-safe); an ASK (the slot being migrated): the pair
-        goes to the importing node after ASKING. Never acknowledged without its WAIT."""
+        node's own client. Never acknowledged without its WAIT; the scripts are retry-safe, so
+        the pair may be sent again:
+        - MOVED (a failover, a reshard): the cluster client learns where the slot went (a
+          keyed read follows the redirection) and the pair goes there;
+        - ASK (the slot being migrated, these keys gone already): to the importing node, after
+          ASKING;
+        - TRYAGAIN (some of the keys moved, some not yet) or CLUSTERDOWN: again after a pause,
+          `cluster.settle_delays` in all at most."""
         await cluster.client.initialize()  # the slots, once (a no-op afterwards)
-        for _ in range(MAX_REDIRECTIONS):
-            node = cluster.client.get_node_from_key(keys[0])
-            assert node is not None  # a primary always (None only when asking for a replica)
+        asking: tuple[str, int] | None = None
+        delays = iter(cluster.settle_delays)
+        for _ in range(MAX_REDIRECTIONS + len(cluster.settle_delays) + 1):
+            if asking is None:
+                node = cluster.client.get_node_from_key(keys[0])
+                assert node is not None  # a primary always (None only when asking for a replica)
+                target, asking_now = (node.host, int(node.port)), False
+            else:
+                target, asking_now = asking, True
             try:
-                return await self._with_wait(cluster.nodes(node.host, int(node.port)), keys, args)
-            except exceptions.AskError as ask:
-                target = cluster.nodes(ask.host, ask.port)
-                return await self._with_wait(target, keys, args, asking=True)
+                return await self._with_wait(cluster.nodes(*target), keys, args, asking=asking_now)
             except (exceptions.MovedError, exceptions.ConnectionError):
+                # NOTE: before AskError, which MovedError subclasses.
+                asking = None
                 await cluster.client.exists(keys[0])  # follows MOVED, retries a failover
+            except exceptions.AskError as ask:
+                asking = (ask.host, ask.port)
+            except (exceptions.TryAgainError, exceptions.ClusterDownError) as error:
+                delay = next(delays, None)
+                if delay is None:
+                    raise BackendTimeout(
+                        f"the slot of {keys[0]!r} is not settling: {error}"
+                    ) from error
+                asking = None
+                await asyncio.sleep(delay)
         raise BackendTimeout(f"the slot of {keys[0]!r} kept moving: try again")

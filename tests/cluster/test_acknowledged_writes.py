@@ -5,6 +5,8 @@ import asyncio
 
 import pytest
 from redis import exceptions
+from redis.asyncio import Redis
+from redis.crc import key_slot
 
 from adapters.redis import keys
 from adapters.redis.client import RedisConnector
@@ -70,3 +72,48 @@ async def test_keys_of_one_call_in_different_slots_are_a_bug_not_a_503(
         with pytest.raises(bugs) as refused, connector.errors():
             await call
         assert not isinstance(refused.value, BackendUnavailable)
+
+
+async def test_a_write_that_meets_a_half_migrated_slot_lands_once_the_slot_settles(
+    connector: RedisConnector, redis_cluster: ClusterTopology
+) -> None:
+    """Mid-reshard, one of the script's keys has moved to the importing node and the others not
+    yet: the owner answers TRYAGAIN. The write is sent again after a pause, and lands, with its
+    WAIT, once the migration is over; it is not a 503 (it was, in a chaos run's reshard)."""
+    usage = RedisUsageLog(connector)
+    await append(usage, 0)
+    key = keys.usage_count(SOURCE)
+    slot = key_slot(key.encode())
+    owner = await asyncio.to_thread(redis_cluster.master, key)
+    cluster = connector.cluster
+    assert cluster is not None
+    other = next(
+        int(node.port) for node in cluster.client.get_primaries() if int(node.port) != owner
+    )
+    source, target = cluster.nodes("127.0.0.1", owner), cluster.nodes("127.0.0.1", other)
+    source_id = await source.execute_command("CLUSTER", "MYID")  # type: ignore[no-untyped-call]
+    target_id = await target.execute_command("CLUSTER", "MYID")  # type: ignore[no-untyped-call]
+    await target.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)  # type: ignore[no-untyped-call]
+    await source.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)  # type: ignore[no-untyped-call]
+    await source.execute_command("MIGRATE", "127.0.0.1", other, "", 0, 5000, "KEYS", key)  # type: ignore[no-untyped-call]
+
+    write = asyncio.create_task(append(usage, 1))
+    async with asyncio.timeout(5):
+        while await tryagains(source) == 0:  # noqa: ASYNC110 - the server's own count
+            await asyncio.sleep(0.01)
+    rest = await source.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100)  # type: ignore[no-untyped-call]
+    await source.execute_command("MIGRATE", "127.0.0.1", other, "", 0, 5000, "KEYS", *rest)  # type: ignore[no-untyped-call]
+    for node in cluster.client.get_primaries():
+        master = cluster.nodes(node.host, int(node.port))
+        await master.execute_command("CLUSTER", "SETSLOT", slot, "NODE", target_id)  # type: ignore[no-untyped-call]
+    await write
+
+    stats = await usage.stats(SOURCE)
+    assert (stats.count, stats.distinct_seq) == (2, 2)
+    assert await asyncio.to_thread(redis_cluster.master, key) == other
+
+
+async def tryagains(node: Redis) -> int:
+    """TRYAGAIN answers the node has given (`INFO errorstats`)."""
+    stats = await node.info("errorstats")
+    return int(stats.get("errorstat_TRYAGAIN", {}).get("count", 0))
