@@ -7,6 +7,9 @@
 // holds (a lost 201, recovered). Under `naive`, a 409 without a coupon is the race's double
 // the archive refused: the number handed out is another user's.
 // The claim window (first claim sent to last answer) gives claims answered per second.
+// EVENT_IDS (comma-separated, opened beforehand with STRATEGY) spreads the users over several
+// events, user n on the (n mod count)-th: each must end with exactly QUANTITY (load level 3 on
+// a cluster puts them on different shards); without it, setup opens one.
 import http from "k6/http";
 import { check, sleep } from "k6";
 import { Counter, Gauge } from "k6/metrics";
@@ -21,6 +24,11 @@ const VUS = count("VUS", 1000);
 const QUANTITY = count("QUANTITY", 100);
 const SAFE = STRATEGY !== "naive";
 const ATTEMPTS = 4;
+const EVENT_IDS = (__ENV.EVENT_IDS ?? "")
+  .split(",")
+  .filter((id) => id !== "")
+  .map(Number);
+const EVENTS = Math.max(1, EVENT_IDS.length);
 
 const granted = new Counter("claims_granted");
 const refused = new Counter("claims_refused");
@@ -30,6 +38,7 @@ const numberTaken = new Counter("claims_number_taken");
 const windowStart = new Gauge("claim_window_start_ms");
 const windowEnd = new Gauge("claim_window_end_ms");
 const issued = new Gauge("coupons_issued");
+const offNumber = new Gauge("events_not_sold_exactly");
 const overIssued = new Gauge("coupons_over_issued");
 const sharedNumbers = new Gauge("coupon_numbers_given_twice");
 const usersTwice = new Gauge("users_holding_two");
@@ -52,8 +61,9 @@ export const options: Options = {
     "http_reqs{step:claim}": ["count>=0"],
     ...(SAFE
       ? {
-          claims_granted: [`count==${QUANTITY}`],
-          coupons_issued: [`value==${QUANTITY}`],
+          claims_granted: [`count==${QUANTITY * EVENTS}`],
+          coupons_issued: [`value==${QUANTITY * EVENTS}`],
+          events_not_sold_exactly: ["value==0"],
           coupon_numbers_given_twice: ["value==0"],
           users_holding_two: ["value==0"],
         }
@@ -64,18 +74,22 @@ export const options: Options = {
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }, 409, 410, 503));
 
 interface Herd {
-  eventId: number;
+  eventIds: number[];
   sessions: Session[];
 }
 
 export function setup(): Herd {
-  const opened = postJson(
-    `${BASE}/coupon-events`,
-    { name: `herd ${STRATEGY}`, quantity: QUANTITY, strategy: STRATEGY },
-    adminHeaders(),
-  );
+  let eventIds = EVENT_IDS;
+  if (eventIds.length === 0) {
+    const opened = postJson(
+      `${BASE}/coupon-events`,
+      { name: `herd ${STRATEGY}`, quantity: QUANTITY, strategy: STRATEGY },
+      adminHeaders(),
+    );
+    eventIds = [member<number>(opened, "id")];
+  }
   const ids = Array.from({ length: USERS }, (_, n) => `${STRATEGY}-claimer-${n}`);
-  return { eventId: member<number>(opened, "id"), sessions: loginAll(BASE, ids) };
+  return { eventIds, sessions: loginAll(BASE, ids) };
 }
 
 export default function (herd: Herd): void {
@@ -83,7 +97,8 @@ export default function (herd: Herd): void {
   if (index >= herd.sessions.length) {
     return;
   }
-  const url = `${BASE}/coupon-events/${herd.eventId}/claims`;
+  const eventId = herd.eventIds[index % herd.eventIds.length];
+  const url = `${BASE}/coupon-events/${eventId}/claims`;
   const params = { headers: bearer(herd.sessions[index].token), tags: { step: "claim" } };
   windowStart.add(Date.now());
   let response = http.post(url, null, params);
@@ -126,24 +141,34 @@ function heldCoupon(response: { body: unknown }): unknown {
 }
 
 export function teardown(herd: Herd): void {
-  const event = http.get(`${BASE}/coupon-events/${herd.eventId}`);
-  const claims: { user_id: string; coupon_id: number }[] = [];
-  for (let offset = 0; ; offset += 100) {
-    const page = http.get(
-      `${BASE}/coupon-events/${herd.eventId}/claims?limit=100&offset=${offset}`,
-      { headers: adminHeaders() },
-    );
-    const items = member<{ user_id: string; coupon_id: number }[]>(page, "items");
-    claims.push(...items);
-    if (items.length < 100) {
-      break;
-    }
-  }
-  const numbers = new Set(claims.map((claim) => claim.coupon_id));
-  const users = new Set(claims.map((claim) => claim.user_id));
   const tags = { strategy: STRATEGY };
-  issued.add(member<number>(event, "issued"), tags);
-  overIssued.add(Math.max(0, claims.length - QUANTITY), tags);
-  sharedNumbers.add(claims.length - numbers.size, tags);
-  usersTwice.add(claims.length - users.size, tags);
+  const totals = { issued: 0, over: 0, shared: 0, twice: 0, off: 0 };
+  for (const eventId of herd.eventIds) {
+    const event = http.get(`${BASE}/coupon-events/${eventId}`);
+    const claims: { user_id: string; coupon_id: number }[] = [];
+    for (let offset = 0; ; offset += 100) {
+      const page = http.get(
+        `${BASE}/coupon-events/${eventId}/claims?limit=100&offset=${offset}`,
+        { headers: adminHeaders() },
+      );
+      const items = member<{ user_id: string; coupon_id: number }[]>(page, "items");
+      claims.push(...items);
+      if (items.length < 100) {
+        break;
+      }
+    }
+    const numbers = new Set(claims.map((claim) => claim.coupon_id));
+    const users = new Set(claims.map((claim) => claim.user_id));
+    const eventIssued = member<number>(event, "issued");
+    totals.issued += eventIssued;
+    totals.over += Math.max(0, claims.length - QUANTITY);
+    totals.shared += claims.length - numbers.size;
+    totals.twice += claims.length - users.size;
+    totals.off += eventIssued === QUANTITY ? 0 : 1;
+  }
+  issued.add(totals.issued, tags);
+  overIssued.add(totals.over, tags);
+  sharedNumbers.add(totals.shared, tags);
+  usersTwice.add(totals.twice, tags);
+  offNumber.add(totals.off, tags);
 }

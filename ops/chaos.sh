@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Level 4 chaos runs: ops/chaos.sh [--runs N] [--wait-replicas 0,1] [--pause SECONDS]
+# The Level 4 chaos runs: ops/chaos.sh [--cluster] [--runs N] [--wait-replicas 0,1] [--pause SECONDS]
 #   [--min-replicas-to-write N] [--repeat K] [--sse] [--rate R] [--seconds S] [--smoke]
 # (see ops/chaos.py)
 set -euo pipefail

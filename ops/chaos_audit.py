@@ -11,9 +11,15 @@ from pathlib import Path
 from chaos_model import Outcome, Sample, Window
 
 
+def usage_key(source: str, what: str = "count") -> str:
+    """A usage source's key (adapters/redis/keys.py): on a cluster, its slot's master is the one
+    the faults hit."""
+    return f"rp:usage:{{{source}}}:{what}"
+
+
 def stored_seqs(port: int, source: str) -> set[int]:
     done = subprocess.run(  # noqa: S603 - redis-cli on loopback
-        ["redis-cli", "-p", str(port), "SMEMBERS", f"rp:usage:{{{source}}}:seqs"],  # noqa: S607
+        ["redis-cli", "-p", str(port), "SMEMBERS", usage_key(source, "seqs")],  # noqa: S607
         capture_output=True,
         text=True,
         check=True,
@@ -69,6 +75,11 @@ def audit(outcome: Outcome, samples: list[Sample], stored: set[int]) -> None:
             for earlier, later in itertools.pairwise([*around, stop])
         ]
         outcome.windows.append(max(gaps, key=lambda window: window.seconds))
+    if outcome.faults:
+        fault = outcome.faults[0]
+        sent_after = [s.at for s in samples if s.status == 202 and s.at - s.millis / 1000 >= fault]
+        if sent_after:
+            outcome.phases["first new 202"] = min(sent_after) - fault
     if ok and outcome.faults:
         first, last = outcome.faults[0], outcome.faults[-1]
         outcome.rate_before = _rate(ok, ok[0], first)

@@ -1,6 +1,7 @@
 """What a chaos run does and what it measured: the variant, k6's samples, the outcome."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -9,16 +10,24 @@ class Variant:
 
     name: str
     wait_replicas: int
-    fault: str  # "kill" or "pause"
+    fault: str  # "kill", "pause"; on a cluster also "reshard", "add-shard" (with a herd)
     pause_seconds: float = 0.0
     min_replicas_to_write: int = 0
     repeat: int = 1
     sse: bool = False
+    cluster: bool = False
+    """On a Redis Cluster (3 masters, 3 replicas) instead of Sentinel."""
 
     @property
     def must_lose_nothing(self) -> bool:
-        """Under SIGKILL with WAIT, an acknowledged write is on a replica: losing one fails."""
-        return self.fault == "kill" and self.wait_replicas >= 1
+        """Under SIGKILL with WAIT, an acknowledged write is on a replica: losing one fails;
+        slots that move take their keys along, so a reshard may lose nothing either."""
+        return (self.fault == "kill" and self.wait_replicas >= 1) or self.herd
+
+    @property
+    def herd(self) -> bool:
+        """A level-3 herd runs during the fault (the slot moves)."""
+        return self.fault in {"reshard", "add-shard"}
 
 
 @dataclass
@@ -74,6 +83,11 @@ class Outcome:
     samples: list[Sample] = field(default_factory=list)
     faults: list[float] = field(default_factory=list)
     chart: str = ""
+    herd: Any = None
+    """The herd's `HerdOutcome` (ops/chaos_herd.py), for the variants with one."""
+    phases: dict[str, float] = field(default_factory=dict)
+    """Seconds from the first fault to the end of each phase of the failover, from the logs;
+    then `first new 202`: to the first acknowledgement of a request sent after the fault."""
 
     @property
     def extra_failovers(self) -> list[Switch]:
@@ -89,6 +103,21 @@ class Outcome:
             else:
                 answered.add(faults[-1])
         return extra
+
+    @property
+    def herd_failures(self) -> list[str]:
+        """What the herd broke: counts off, a 5xx other than 503, drift left."""
+        if self.herd is None:
+            return []
+        broken = [] if self.herd.passed else ["coupon counts off (k6 thresholds)"]
+        errors = sum(
+            n for status, n in self.herd.statuses.items() if status >= 500 and status != 503
+        )
+        if errors:
+            broken.append(f"{errors} answers 5xx other than 503")
+        if self.herd.reconcile_exit != 0:
+            broken.append(f"reconcile exit {self.herd.reconcile_exit}")
+        return broken
 
     def switch_lines(self) -> str:
         """Every failover, seconds from the first fault: `+1.74 s 6380 -> 6381`."""

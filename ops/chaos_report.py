@@ -50,7 +50,9 @@ def timeline(report: Path, name: str, outcome: Any) -> str:
                 switch.at - origin,
                 color="tab:purple",
                 linestyle=":",
-                label="+switch-master" if index == 0 else None,
+                label=("failover won" if outcome.variant.cluster else "+switch-master")
+                if index == 0
+                else None,
             )
         # NOTE: outside the axes, so that no legend covers a line.
         axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small")
@@ -122,6 +124,8 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         if options.sse:
             row += f" {max(r.sse_missed for r in runs)} |"
         lines.append(row)
+    lines += phase_table(variants)
+    lines += herd_table(variants)
     troubled = [outcome for outcome in outcomes if outcome.extra_failovers]
     if troubled:
         lines += ["", "Runs with more failovers than faults:", ""]
@@ -157,8 +161,15 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         "",
         "## Settings",
         "",
-        f"- machine: {load_report.MACHINE}; Sentinel topology of 3 Redis + 3 Sentinels; "
-        f"one app instance of {options.workers} worker process(es)",
+        f"- machine: {load_report.MACHINE}; "
+        + (
+            f"a Redis Cluster of 3 masters and 3 replicas, cluster-node-timeout "
+            f"{options.node_timeout_ms} ms, the fault on the master of the usage source's slot "
+            "(a killed one started again once its replica took over)"
+            if options.cluster
+            else "Sentinel topology of 3 Redis + 3 Sentinels"
+        )
+        + f"; one app instance of {options.workers} worker process(es)",
         f"- k6: constant-arrival-rate {options.rate} POST /usage per second for "
         f"{options.seconds} s, 5 s request timeout; "
         + (
@@ -166,11 +177,22 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
             if options.repeat > 1
             else "the fault at 30% of the run"
         ),
-        f"- Sentinel: down-after-milliseconds {options.down_after_ms}, quorum 2, "
-        "failover-timeout 10000; every +switch-master counts (the three Sentinels' lines for "
-        "one change of master are one); beyond one per fault: a second failover after a "
-        "fault, or one no fault in the 15 s before explains",
-        f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
+        *(
+            [
+                "- Cluster: a replica schedules its election once its master is FAIL (the node "
+                "timeout, then a majority of masters agreeing), waits 500 ms + 0-500 ms at random "
+                "(+1 s per better-placed replica), and wins; `+switch-master` here is that win "
+                "(`Failover election won` in its log)"
+            ]
+            if options.cluster
+            else [
+                f"- Sentinel: down-after-milliseconds {options.down_after_ms}, quorum 2, "
+                "failover-timeout 10000; every +switch-master counts (the three Sentinels' "
+                "lines for one change of master are one); beyond one per fault: a second "
+                "failover after a fault, or one no fault in the 15 s before explains",
+                f"- min-replicas-to-write: {options.min_replicas_to_write} (max lag 1 s)",
+            ]
+        ),
         f"- REQUEST_DEADLINE_SECONDS: 2 (the app's default); runs per variant: {options.runs}",
         "- lost: answered 202 and missing from the new master afterwards; stored, never "
         "acknowledged: a 503 or timeout whose write landed (the client retries; the ingestion "
@@ -180,6 +202,67 @@ def write(report: Path, outcomes: list[Any], options: Any) -> None:
         "after it)",
     ]
     (report / "summary.md").write_text("\n".join(lines) + "\n")
+
+
+def phase_table(variants: dict[str, list[Any]]) -> list[str]:
+    """When each phase of the failover ended, seconds after the fault (median / max over the
+    runs), then when a request sent after the fault was first acknowledged."""
+    names: list[str] = []
+    for runs in variants.values():
+        for run in runs:
+            names += [name for name in run.phases if name not in names]
+    if not names:
+        return []
+    names = [*(name for name in names if name != "first new 202"), "first new 202"]
+    lines = [
+        "",
+        "## Where the time goes",
+        "",
+        "Seconds from the fault to the end of each phase (median / max over the runs), from the "
+        "Redis, Sentinel and cluster logs; the last column is the client's side: the first 202 "
+        "of a request sent after the fault (k6 times a request at its end).",
+        "",
+        "| variant | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for name, runs in variants.items():
+        cells = []
+        for phase in names:
+            found = [run.phases[phase] for run in runs if phase in run.phases]
+            cells.append(f"{_median(found):.2f} / {max(found):.2f}" if found else "")
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    return lines
+
+
+def herd_table(variants: dict[str, list[Any]]) -> list[str]:
+    """The level-3 herd's outcome in the variants that ran one."""
+    rows = {name: runs for name, runs in variants.items() if runs[0].herd is not None}
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## The level-3 herd while the slots moved",
+        "",
+        "| variant | runs | slots moved in s: median / max | claims by status (all runs) "
+        "| 5xx but 503 | exactly the quantity per event | reconcile clean | acknowledged "
+        "ingestion lost |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for name, runs in rows.items():
+        statuses: dict[int, int] = {}
+        for run in runs:
+            for status, count in run.herd.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
+        errors = sum(n for status, n in statuses.items() if status >= 500 and status != 503)
+        moved = [run.herd.moved_seconds for run in runs]
+        lines.append(
+            f"| `{name}` | {len(runs)} | {_median(moved):.2f} / {max(moved):.2f} "
+            f"| {', '.join(f'{k}: {v:,}' for k, v in sorted(statuses.items()))} | {errors} "
+            f"| {sum(run.herd.passed for run in runs)} / {len(runs)} "
+            f"| {sum(run.herd.reconcile_exit == 0 for run in runs)} / {len(runs)} "
+            f"| {sum(run.lost for run in runs)} |"
+        )
+    return lines
 
 
 def _median(values: Any) -> float:

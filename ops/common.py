@@ -1,6 +1,6 @@
-"""What the ops scripts share: where the project is, free ports, progress lines, the command-line
-choice of a build, JSON calls to an instance on loopback, the ledger backlog its /metrics
-report, and child processes."""
+"""What the ops scripts share: where the project is, free ports (with their cluster bus port
+for cluster nodes), progress lines, the command-line choice of a build, JSON calls to an
+instance on loopback, the ledger backlog its /metrics report, and child processes."""
 
 import argparse
 import json
@@ -19,6 +19,26 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+BUS_OFFSET = 10_000
+"""A cluster node also listens on its port + 10,000 (the cluster bus): both must be free."""
+
+
+def free_node_ports(count: int) -> list[int]:
+    """`count` loopback ports free now, each with its cluster bus port free too."""
+    found: list[int] = []
+    while len(found) < count:
+        port = free_port()
+        if port + BUS_OFFSET > 65_535 or port in found:
+            continue
+        with socket.socket() as bus:
+            try:
+                bus.bind(("127.0.0.1", port + BUS_OFFSET))
+            except OSError:
+                continue
+        found.append(port)
+    return found
 
 
 def speaker(name: str) -> Callable[[str], None]:

@@ -1,7 +1,7 @@
 """Run the curriculum's load scenarios (k6, TypeScript) against servers started here, and write
 a report a person can read.
 
-    ops/load.sh 1|2|3|all [--smoke]
+    ops/load.sh 1|2|3|all [--smoke] [--workers N] [--cluster] [--events N] [--quantity Q]
 
 For each level it starts what the level needs on free loopback ports (a Redis, a throwaway
 PostgreSQL cluster, app instances on the `redis` profile), runs the level's scenarios, stops
@@ -11,6 +11,11 @@ comparison table and the settings used. Exit status 1 when a threshold that shou
 failed. `--smoke` runs every scenario in a tiny configuration (seconds): what CI runs.
 
 All traffic goes to 127.0.0.1; every scenario is bounded in iterations and duration.
+
+With `--cluster` the levels run on a Redis Cluster of their own (ops/cluster.sh: 3 masters, 3
+replicas; the instances on the `cluster` profile); `--events N` spreads level 3's herds over N
+coupon events each of `--quantity` coupons (on a cluster their keys' slots on different shards),
+and the report gives each master's command count from `INFO commandstats` over the runs.
 
 With LEDGER_WORKER_IN_APP=false in the environment, level 3's instance runs no ledger worker
 and one `redis-practice ledger-worker` process archives instead (its log is in the report).
@@ -129,18 +134,27 @@ def level2(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     return [Run("otp", "level2-otp.ts", {"BASE_URL": base, **env})], settings
 
 
-def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
+def level3(
+    servers: Servers, smoke: bool, events: int = 1, quantity: int = 0
+) -> tuple[list[Run], dict[str, str]]:
     base = servers.app("coupons")
     out_of_app = is_false(os.environ.get("LEDGER_WORKER_IN_APP", "true"))
     if out_of_app:
         servers.ledger_log = servers.ledger_worker()
     herd = {"USERS": "60", "VUS": "20", "QUANTITY": "10"} if smoke else {}
+    if quantity:
+        herd["QUANTITY"] = str(quantity)
     ranking = {"VUS": "10", "UPDATES": "5"} if smoke else {}
     runs = [
         Run(
             f"herd-{strategy}",
             "level3-coupons.ts",
-            {"BASE_URL": base, "STRATEGY": strategy, **herd},
+            {
+                "BASE_URL": base,
+                "STRATEGY": strategy,
+                **herd,
+                **open_events(servers, base, strategy, events, herd),
+            },
             must_pass=strategy != "naive",
         )
         for strategy in ("naive", "lock", "atomic")
@@ -149,7 +163,8 @@ def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
     settings = {
         "claimers": herd.get("USERS", "5000"),
         "virtual users in flight": herd.get("VUS", "1000"),
-        "coupons": herd.get("QUANTITY", "100"),
+        "coupons": herd.get("QUANTITY", "100")
+        + (f" per event, {events} events" if events > 1 else ""),
         "ranking updates": f"{ranking.get('VUS', '200')} VUs x {ranking.get('UPDATES', '25')}",
         "claimers on a 503": "retry after Retry-After, 4 attempts at most",
         "ledger worker": "one `redis-practice ledger-worker` process (LEDGER_WORKER_IN_APP=false)"
@@ -157,6 +172,44 @@ def level3(servers: Servers, smoke: bool) -> tuple[list[Run], dict[str, str]]:
         else "in the app instance",
     }
     return runs, settings
+
+
+def open_events(
+    servers: Servers, base: str, strategy: str, events: int, herd: dict[str, str]
+) -> dict[str, str]:
+    """With more than one event per herd: open them (the herd's EVENT_IDS), and say on which
+    master each one's keys live."""
+    if events == 1:
+        return {}
+    quantity = int(herd.get("QUANTITY", "100"))
+    ids = [
+        servers.post(base, "/coupon-events", {"name": f"herd {strategy} {n}", "quantity": quantity,
+                                               "strategy": strategy})["id"]
+        for n in range(events)
+    ]  # fmt: skip
+    if servers.cluster is not None:
+        masters = {event_id: servers.cluster.master(coupon_key(event_id)) for event_id in ids}
+        say(f"{strategy}: events on masters {masters}")
+    return {"EVENT_IDS": ",".join(map(str, ids))}
+
+
+def coupon_key(event_id: int) -> str:
+    """An event's definition key (adapters/redis/keys.py): its slot is every key's of the
+    event."""
+    return f"rp:coupon-event:{{coupons-{event_id % 16}}}:{event_id}"
+
+
+def command_counts(servers: Servers) -> dict[int, int]:
+    """Commands each master of the run's cluster has run so far (`INFO commandstats`)."""
+    assert servers.cluster is not None
+    counts = {}
+    for port in servers.cluster.masters():
+        info = subprocess.run(  # noqa: S603 - redis-cli on loopback
+            ["redis-cli", "-p", str(port), "INFO", "commandstats"],  # noqa: S607
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        counts[port] = sum(int(calls) for calls in re.findall(r"calls=(\d+)", info))
+    return counts
 
 
 LEVELS = {"1": level1, "2": level2, "3": level3}
@@ -198,8 +251,7 @@ def ledger_check(servers: Servers) -> list[str]:
         if waiting == 0 or time.monotonic() > give_up_at:
             break
         time.sleep(0.2)
-    env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": servers.redis_url,
-           "DATABASE_URL": servers.database_url}  # fmt: skip
+    env = {**os.environ, **servers.store(), "DATABASE_URL": servers.database_url}
     lines = [
         "## The durable ledger after the herds",
         "",
@@ -217,6 +269,17 @@ def ledger_check(servers: Servers) -> list[str]:
     return lines
 
 
+def shard_counts(before: dict[int, int], after: dict[int, int]) -> list[str]:
+    """The commands each master ran over the level's runs: a Markdown section."""
+    lines = ["", "## Commands per master over the runs (`INFO commandstats`)", "",
+             "| master | commands | share |", "|---|---:|---:|"]  # fmt: skip
+    total = sum(after[port] - before.get(port, 0) for port in after) or 1
+    for port in sorted(after):
+        ran = after[port] - before.get(port, 0)
+        lines.append(f"| 127.0.0.1:{port} | {ran:,} | {ran / total:.0%} |")
+    return lines
+
+
 def workers(raw: str) -> int:
     """`--workers N`: 1 to 16 (argparse type)."""
     if not raw.isdigit() or not 1 <= int(raw) <= 16:
@@ -230,7 +293,12 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny runs (CI)")
     parser.add_argument("--reports", type=Path, default=ROOT / "reports")
     parser.add_argument("--workers", type=workers, default=1, help="worker processes per instance")
+    parser.add_argument("--cluster", action="store_true", help="on a Redis Cluster")
+    parser.add_argument("--events", type=int, default=1, help="coupon events per level-3 herd")
+    parser.add_argument("--quantity", type=int, default=0, help="coupons per event (level 3)")
     args = parser.parse_args()
+    if not 1 <= args.events <= 50 or not 0 <= args.quantity <= 10_000:
+        parser.error("--events must be 1-50 and --quantity 1-10000")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: stop what was started
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     failed: list[str] = []
@@ -240,12 +308,20 @@ def main() -> int:
         work = Path(tempfile.mkdtemp(prefix=f"load-level{level}-"))
         say(f"level {level}: report in {report}")
         try:
-            with servers(work, args.workers) as running:
-                runs, settings = LEVELS[level](running, args.smoke)
+            with servers(work, args.workers, cluster=args.cluster) as running:
+                if level == "3":
+                    runs, settings = level3(running, args.smoke, args.events, args.quantity)
+                else:
+                    runs, settings = LEVELS[level](running, args.smoke)
                 settings = {"worker processes per app instance": str(args.workers), **settings}
+                if args.cluster:
+                    settings["Redis"] = "a Redis Cluster: 3 masters, 3 replicas (ops/cluster.sh)"
+                before = command_counts(running) if args.cluster else {}
                 for run in runs:
                     k6(run, report, {"ADMIN_TOKEN": running.admin_token})
                 extra = ledger_check(running) if level == "3" else []
+                if args.cluster:
+                    extra += shard_counts(before, command_counts(running))
         except KeyboardInterrupt:
             say("interrupted: everything started was stopped")
             return 130

@@ -1,6 +1,6 @@
 """The servers a load or chaos run starts on loopback and stops afterwards (also on Ctrl-C and
-on failure): a Redis, a throwaway PostgreSQL, instances of the app (of this checkout or another
-build), a ledger worker process."""
+on failure): a Redis (or a Redis Cluster), a throwaway PostgreSQL, instances of the app (of this
+checkout or another build), a ledger worker process."""
 
 import json
 import os
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chaos_topology import ClusterTopology
 from common import ROOT, free_port, speaker
 
 VENV_BIN = Path(sys.executable).parent
@@ -39,6 +40,15 @@ class Servers:
     ingest_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     workers: int = 1
     """Worker processes of each instance (`serve --workers`)."""
+    cluster: ClusterTopology | None = None
+    """The Redis Cluster the instances use instead of `redis_url`, if any."""
+    cluster_env: dict[str, str] = field(default_factory=dict)
+
+    def store(self) -> dict[str, str]:
+        """The settings that point a process at this run's Redis (or cluster)."""
+        if self.cluster is not None:
+            return self.cluster_env
+        return {"APP_PROFILE": "redis", "REDIS_URL": self.redis_url}
 
     def app(self, name: str, build: Path = ROOT, /, **environment: str) -> str:
         """Start an instance of the checkout `build` (this one by default); its base URL.
@@ -47,8 +57,7 @@ class Servers:
         env = {
             **os.environ,
             "PYTHONPATH": str(build),
-            "APP_PROFILE": "redis",
-            "REDIS_URL": self.redis_url,
+            **self.store(),
             "DATABASE_URL": self.database_url,
             "ADMIN_TOKEN": self.admin_token,
             "INGEST_TOKEN": self.ingest_token,
@@ -85,8 +94,7 @@ class Servers:
         path of its log, where it prints its progress every 5 s."""
         log_path = self.work / "ledger-worker.log"
         log = log_path.open("wb")
-        env = {**os.environ, "APP_PROFILE": "redis", "REDIS_URL": self.redis_url,
-               "DATABASE_URL": self.database_url}  # fmt: skip
+        env = {**os.environ, **self.store(), "DATABASE_URL": self.database_url}
         process = subprocess.Popen(  # noqa: S603 - our own console script
             [str(VENV_BIN / "redis-practice"), "ledger-worker"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -120,21 +128,34 @@ def stop_process(process: subprocess.Popen[bytes], log: Any) -> None:
 
 
 @contextmanager
-def servers(work: Path, workers: int = 1) -> Iterator[Servers]:
-    """A Redis and a PostgreSQL of this run's own, on free ports, data under `work`; the
-    instances started will have `workers` processes each."""
+def servers(work: Path, workers: int = 1, *, cluster: bool = False) -> Iterator[Servers]:
+    """A Redis (with `cluster`: a Redis Cluster of 3 masters and 3 replicas) and a PostgreSQL
+    of this run's own, on free ports, data under `work`; the instances started will have
+    `workers` processes each."""
     with ExitStack() as stack:
         redis_port, pg_port = free_port(), free_port()
-        redis_env = {**os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")}
-        run([str(ROOT / "ops/redis.sh"), "start"], redis_env)
-        stack.callback(run, [str(ROOT / "ops/redis.sh"), "stop"], redis_env)
+        topology: ClusterTopology | None = None
+        cluster_env: dict[str, str] = {}
+        if cluster:
+            topology = ClusterTopology(work / "cluster", node_timeout_ms=500)
+            cluster_env = topology.up()
+            stack.callback(topology.run, "down")
+            say(f"cluster up: {cluster_env.get('REDIS_CLUSTER_NODES')}")
+        else:
+            redis_env = {
+                **os.environ, "REDIS_PORT": str(redis_port), "REDIS_DIR": str(work / "redis")
+            }  # fmt: skip
+            run([str(ROOT / "ops/redis.sh"), "start"], redis_env)
+            stack.callback(run, [str(ROOT / "ops/redis.sh"), "stop"], redis_env)
         yield Servers(
-            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            redis_url="" if cluster else f"redis://127.0.0.1:{redis_port}/0",
             database_url=postgres(work, pg_port, stack),
             admin_token=secrets.token_urlsafe(24),
             work=work,
             stack=stack,
             workers=workers,
+            cluster=topology,
+            cluster_env=cluster_env,
         )
 
 

@@ -2,32 +2,17 @@
 iterations, seconds in all), through the real runner: servers started, scenarios run, report
 written, everything stopped."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.support.k6 import require_k6
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.k6 import run_runner
 
 
 @pytest.mark.timeout(600)
 def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
-    require_k6()
+    run_runner("load.sh", "all", "--smoke", reports=tmp_path, timeout=590)
 
-    result = subprocess.run(  # noqa: S603 - our own runner
-        [str(ROOT / "ops/load.sh"), "all", "--smoke", "--reports", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=590,
-        check=False,
-    )
-
-    output = result.stdout[-8000:] + result.stderr[-4000:]
-    assert result.returncode == 0, output
     reports = sorted(tmp_path.iterdir())
     assert [report.name.split("-", 1)[1] for report in reports] == [
         "level1-smoke",
@@ -52,20 +37,8 @@ def test_every_scenario_runs_and_reports(tmp_path: Path) -> None:
 def test_level3_archives_through_a_ledger_worker_process_when_the_app_runs_none(
     tmp_path: Path,
 ) -> None:
-    require_k6()
+    report = run_runner("load.sh", "3", "--smoke", reports=tmp_path, LEDGER_WORKER_IN_APP="false")
 
-    result = subprocess.run(  # noqa: S603 - our own runner
-        [str(ROOT / "ops/load.sh"), "3", "--smoke", "--reports", str(tmp_path)],
-        cwd=ROOT,
-        env={**os.environ, "LEDGER_WORKER_IN_APP": "false"},
-        capture_output=True,
-        text=True,
-        timeout=290,
-        check=False,
-    )
-
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-4000:]
-    (report,) = tmp_path.iterdir()
     summary = (report / "summary.md").read_text()
     assert "one `redis-practice ledger-worker` process" in summary, summary
     assert "Entries still waiting: 0;" in summary, summary
@@ -75,3 +48,18 @@ def test_level3_archives_through_a_ledger_worker_process_when_the_app_runs_none(
     assert "event 2: clean" in summary, summary
     assert "event 3: clean" in summary, summary
     assert "archived" in (report / "ledger-worker.log").read_text()
+
+
+@pytest.mark.timeout(300)
+def test_level3_on_a_cluster_sells_each_event_exactly_and_reports_the_commands_per_master(
+    tmp_path: Path,
+) -> None:
+    report = run_runner("load.sh", "3", "--smoke", "--cluster", "--events", "3", reports=tmp_path)
+
+    summary = (report / "summary.md").read_text()
+    # Events 1-3 naive (doubles stay in Redis until a fix), 4-6 lock, 7-9 atomic.
+    assert "9 coupon event(s) in Redis or the archive" in summary, summary
+    for event in range(4, 10):
+        assert f"event {event}: clean" in summary, summary
+    masters = summary.split("## Commands per master")[1].splitlines()
+    assert len([line for line in masters if line.startswith("| 127.0.0.1:")]) == 3, summary

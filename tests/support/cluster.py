@@ -3,8 +3,8 @@ its files in a temporary directory."""
 
 import contextlib
 import os
-import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,27 +14,11 @@ from redis.cluster import ClusterNode, RedisCluster
 from tests.support.commands import run_script
 from tests.support.redis_server import fail_or_skip
 
-SCRIPT = Path(__file__).resolve().parents[2] / "ops" / "cluster.sh"
-BUS_OFFSET = 10_000
-"""A node also listens on its port + 10,000 (the cluster bus): both must be free."""
+OPS = Path(__file__).resolve().parents[2] / "ops"
+SCRIPT = OPS / "cluster.sh"
+sys.path.insert(0, str(OPS))
 
-
-def free_node_ports(count: int) -> list[int]:
-    """`count` loopback ports free now, each with its bus port free too."""
-    found: list[int] = []
-    while len(found) < count:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port: int = probe.getsockname()[1]
-        if port + BUS_OFFSET > 65_535 or port in found:
-            continue
-        with socket.socket() as bus:
-            try:
-                bus.bind(("127.0.0.1", port + BUS_OFFSET))
-            except OSError:
-                continue
-        found.append(port)
-    return found
+from common import free_node_ports  # noqa: E402 - the ops scripts' own module: one copy of it
 
 
 class ClusterTopology:

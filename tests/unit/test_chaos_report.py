@@ -11,8 +11,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "ops"))
 
 import chaos_report
 from chaos_audit import audit
+from chaos_herd import HerdOutcome
 from chaos_model import Outcome, Sample, Switch, Variant
-from chaos_topology import switches
+from chaos_topology import CLUSTER_PHASES, SENTINEL_PHASES, phases, switches
 
 KILL = Variant("kill-wait1", wait_replicas=1, fault="kill")
 FAULT = 1_000.0
@@ -86,7 +87,7 @@ def test_the_summary_totals_the_503s_and_names_the_run_with_a_second_failover(
     calm.number, flapping.number = 1, 4
     options = Namespace(
         sse=False, rate=200, seconds=20, repeat=1, down_after_ms=500, min_replicas_to_write=0,
-        runs=2, workers=1,
+        runs=2, workers=1, cluster=False, node_timeout_ms=500,
     )  # fmt: skip
 
     chaos_report.write(tmp_path, [calm, flapping], options)
@@ -97,3 +98,58 @@ def test_the_summary_totals_the_503s_and_names_the_run_with_a_second_failover(
     assert "450.5 / 901 (`kill-wait1-4`: 900)" in row  # 503s: median / total (worst run)
     assert "`kill-wait1-4`: 2 failovers for 1 fault(s) (+1.70 s 6380 -> 6381, +2.90 s" in summary
     assert "+: a window cut off by the end of the run" in summary
+
+
+def test_the_phases_of_a_failover_are_read_from_the_logs_after_the_fault(tmp_path: Path) -> None:
+    # 05 Dec 2026 10:00:00.000 UTC; a line before the fault must not count.
+    fault = 1_796_464_800.0
+    (tmp_path / "redis-7003.log").write_text(
+        "\n".join(
+            [
+                "1:S 05 Dec 2026 09:59:59.000 # Start of election delayed for 600 milliseconds",
+                "1:S 05 Dec 2026 10:00:00.900 # Start of election delayed for 644 milliseconds",
+                "1:S 05 Dec 2026 10:00:01.600 # Failover election won: I'm the new master.",
+            ]
+        )
+    )
+    (tmp_path / "redis-7002.log").write_text(
+        "2:S 05 Dec 2026 10:00:01.800 * MASTER <-> REPLICA sync: Finished with success\n"
+    )
+    (tmp_path / "sentinel-1.log").write_text(
+        "3:X 05 Dec 2026 10:00:00.500 # +sdown master redis-practice 127.0.0.1 7000\n"
+    )
+
+    found = phases(tmp_path, fault, CLUSTER_PHASES)
+
+    assert found == pytest.approx(
+        {"detected (election scheduled)": 0.9, "replica promoted": 1.6, "replica re-pointed": 1.8}
+    )
+    assert phases(tmp_path, fault, SENTINEL_PHASES) == pytest.approx({"detected (+sdown)": 0.5})
+
+
+def test_a_herd_that_broke_a_promise_fails_the_run_and_shows_in_the_summary(
+    tmp_path: Path,
+) -> None:
+    reshard = Variant("cluster-reshard-wait1", wait_replicas=1, fault="reshard", cluster=True)
+    good, bad = Outcome(reshard, 1, faults=[FAULT]), Outcome(reshard, 2, faults=[FAULT])
+    good.herd = HerdOutcome([1, 2], passed=True, statuses={201: 200, 410: 3800}, reconcile_exit=0)
+    bad.herd = HerdOutcome([3, 4], passed=False, statuses={201: 199, 500: 2}, reconcile_exit=1)
+    options = Namespace(
+        sse=False, rate=200, seconds=20, repeat=1, down_after_ms=500, min_replicas_to_write=0,
+        runs=2, workers=1, cluster=True, node_timeout_ms=500,
+    )  # fmt: skip
+
+    chaos_report.write(tmp_path, [good, bad], options)
+
+    assert reshard.must_lose_nothing
+    assert good.herd_failures == []
+    assert bad.herd_failures == [
+        "coupon counts off (k6 thresholds)",
+        "2 answers 5xx other than 503",
+        "reconcile exit 1",
+    ]
+    summary = (tmp_path / "summary.md").read_text()
+    herd = summary.split("## The level-3 herd while the slots moved")[1]
+    row = next(line for line in herd.splitlines() if line.startswith("| `cluster-reshard"))
+    assert "| 201: 399, 410: 3,800, 500: 2 | 2 | 1 / 2 | 1 / 2 | 0 |" in row
+    assert "cluster-node-timeout 500 ms" in summary
