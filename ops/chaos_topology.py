@@ -167,7 +167,7 @@ def switches(directory: Path) -> list[Switch]:
     return found
 
 
-SENTINEL_PHASES = {
+SENTINEL_PHASES: dict[str, str | tuple[str, ...]] = {
     "detected (+sdown)": "+sdown master",
     "agreed (+odown)": "+odown master",
     "leader elected": "+elected-leader",
@@ -177,10 +177,13 @@ SENTINEL_PHASES = {
 }
 """Each phase of a Sentinel failover, and the first log line after the fault that marks its
 end (the Sentinels' logs and the Redis nodes')."""
-CLUSTER_PHASES = {
+CLUSTER_PHASES: dict[str, str | tuple[str, ...]] = {
     "detected (election scheduled)": "Start of election delayed",
     "replica promoted": "Failover election won",
-    "replica re-pointed": "MASTER <-> REPLICA sync: Finished with success",
+    "replica re-pointed": (
+        "MASTER <-> REPLICA sync: Finished with success",
+        "Successful partial resynchronization",
+    ),
 }
 """The same for a cluster: a replica schedules its election once it knows its master FAIL
 (node timeout, then a majority of masters agreeing), waits 500 ms + 0-500 ms at random + 1 s
@@ -201,12 +204,18 @@ def _log_lines(logs: Iterator[Path]) -> list[tuple[float, int, str]]:
     return found
 
 
-def phases(directory: Path, fault: float, marks: dict[str, str]) -> dict[str, float]:
-    """Seconds from the fault to the first line of each phase (those the logs show)."""
+def phases(
+    directory: Path, fault: float, marks: dict[str, str | tuple[str, ...]]
+) -> dict[str, float]:
+    """Seconds from the fault to the first line of each phase (those the logs show): a line
+    holding the phase's mark, or one of its marks."""
     lines = sorted(_log_lines(directory.glob("*.log")))
     found: dict[str, float] = {}
     for name, mark in marks.items():
-        at = next((at for at, _, line in lines if at >= fault and mark in line), None)
+        either = (mark,) if isinstance(mark, str) else mark
+        at = next(
+            (at for at, _, line in lines if at >= fault and any(m in line for m in either)), None
+        )
         if at is not None:
             found[name] = at - fault
     return found

@@ -125,6 +125,10 @@ def test_the_phases_of_a_failover_are_read_from_the_logs_after_the_fault(tmp_pat
         {"detected (election scheduled)": 0.9, "replica promoted": 1.6, "replica re-pointed": 1.8}
     )
     assert phases(tmp_path, fault, SENTINEL_PHASES) == pytest.approx({"detected (+sdown)": 0.5})
+    (tmp_path / "redis-7002.log").write_text(  # a node that woke up a replica: a partial sync
+        "2:S 05 Dec 2026 10:00:05.100 * Successful partial resynchronization with master.\n"
+    )
+    assert phases(tmp_path, fault, CLUSTER_PHASES)["replica re-pointed"] == pytest.approx(5.1)
 
 
 def test_a_herd_that_broke_a_promise_fails_the_run_and_shows_in_the_summary(
