@@ -77,6 +77,16 @@ def redis_url(settings: Settings) -> str | None:
     return settings.redis_url if settings.profile is Profile.REDIS else None
 
 
+async def master_of(settings: Settings, key: str) -> str:
+    """On `cluster`: the URL of the master that holds `key`'s slot."""
+    startup = [ClusterNode(host, port) for host, port in settings.redis_cluster_nodes]
+    async with RedisCluster(startup_nodes=startup) as cluster:
+        await cluster.initialize()
+        node = cluster.get_node_from_key(key)
+        assert node is not None
+        return f"redis://{node.host}:{node.port}/0"
+
+
 async def flush_redis(settings: Settings) -> bool:
     """Lose every key of the profile's Redis, as FLUSHALL would (False on `memory`)."""
     if settings.profile is Profile.CLUSTER:

@@ -13,11 +13,12 @@ from redis.exceptions import OutOfMemoryError
 
 from adapters.http.edge import ASGIApp, Edge
 from adapters.inmemory.health import InMemoryProbe
+from adapters.redis import keys
 from composition.root import Assembly
 from composition.settings import Profile, Settings
 from domain.model.operations import Degraded
 from ports.errors import BackendUnavailable
-from tests.http.conftest import ADMIN, assert_problem, login, redis_url
+from tests.http.conftest import ADMIN, assert_problem, flush_redis, login, master_of, redis_url
 
 
 async def test_healthz_is_ok(api: testing.ASGIConductor) -> None:
@@ -61,9 +62,10 @@ async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
     and stays 200 (see docs/operations.md: every instance shares that Redis, and an
     orchestrator would take them all out of rotation while reads still work); writes answer
     503, counted as out_of_memory; /metrics exports used and max memory."""
-    if profile_settings.profile is Profile.CLUSTER:
-        pytest.skip("a cluster fills node by node: not covered yet (issue 20)")
     url = await asyncio.to_thread(redis_url, profile_settings)
+    if profile_settings.profile is Profile.CLUSTER:
+        # NOTE: a cluster fills master by master: the one that holds the ranking's slot.
+        url = await master_of(profile_settings, keys.leaderboard("weekly"))
     if url is None:
         pytest.skip("the memory profile has no Redis to fill")
     async with Redis.from_url(url) as client:
@@ -73,7 +75,7 @@ async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
             filled = 0
             with contextlib.suppress(OutOfMemoryError):
                 while filled < 10_000:  # 2 MB in 1 KB values, and more than enough
-                    await client.set(f"filler:{filled}", "x" * 1_000)
+                    await client.set(f"filler:{{weekly}}:{filled}", "x" * 1_000)
                     filled += 1
             ready = await api.simulate_get("/readyz")
             write = await api.simulate_put(
@@ -83,11 +85,13 @@ async def test_a_full_redis_is_reported_not_unready_and_its_memory_is_exported(
             metrics = (await api.simulate_get("/metrics")).text
         finally:
             await client.config_set("maxmemory", 0)
-            await client.flushall()
+            await flush_redis(profile_settings)
 
     assert filled < 10_000, "Redis never refused a write"
     assert ready.status_code == 200
     assert ready.json["checks"]["redis"].startswith("degraded: full: "), ready.json
+    if profile_settings.profile is Profile.CLUSTER:
+        assert url.removeprefix("redis://").removesuffix("/0") in ready.json["checks"]["redis"]
     assert_problem(write, 503)
     assert read.status_code == 200, "reads still work"
     assert 'redis_errors_total{kind="out_of_memory"}' in metrics
