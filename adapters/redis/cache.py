@@ -41,9 +41,14 @@ class RedisCache(Cache):
         self._lookups = ReadCoalescer(self._lookup)
 
     async def lookup(self, request: PageRequest) -> CacheLookup:
+        _, found = await self._lookups(keys.cache_page(request))
+        return found
+
+    async def stamped_lookup(self, request: PageRequest) -> tuple[str, CacheLookup]:
+        """The lookup, with the generation it read (what a near cache keeps a hit under)."""
         return await self._lookups(keys.cache_page(request))
 
-    async def _lookup(self, page_key: str) -> CacheLookup:
+    async def _lookup(self, page_key: str) -> tuple[str, CacheLookup]:
         with self._connector.errors():
             # NOTE: execute_command: `mget()` first copies its arguments through a helper.
             generation, stored = await self._redis.execute_command(  # type: ignore[no-untyped-call]
@@ -58,8 +63,8 @@ class RedisCache(Cache):
         if stored is not None:
             stamp, _, rest = codecs.raw(stored).partition(_SEPARATOR)
             if stamp == current:
-                return CachedPage(rest.partition(_SEPARATOR)[2])
-        return CacheMiss(current.decode())
+                return current.decode(), CachedPage(rest.partition(_SEPARATOR)[2])
+        return current.decode(), CacheMiss(current.decode())
 
     async def begin_fill(
         self, request: PageRequest, stamp: str, *, lease_seconds: float

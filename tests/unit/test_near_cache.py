@@ -1,0 +1,218 @@
+"""`NearCache`: hits served from this process while Redis's invalidations come in; a read that
+raced an invalidation is never kept; nothing is served while tracking is down.
+
+The Redis side is a fake: a page cache whose reads the test lets finish one by one (in the
+style of test_coalescing.py), and a tracking connection whose pushes the test sends."""
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from adapters.redis import keys
+from adapters.redis.near_cache import PREFIX, LocalPages, NearCache, Probe, Tracked
+from domain.model.paging import PageRequest
+from ports.cache import CachedPage, CacheLookup, CacheMiss
+
+PAGE = PageRequest(limit=10, offset=0)
+KEY = keys.cache_page(PAGE).encode()
+GENERATION = keys.cache_generation().encode()
+
+
+class Pages:
+    """The Redis page cache: each read answers what was stored when it started, once the test
+    lets it land (or at once, with `instant`)."""
+
+    def __init__(self) -> None:
+        self.stamp, self.body = "g1", b"page-1"
+        self.reads: list[asyncio.Future[None]] = []
+        self.instant = True
+        self.write: asyncio.Future[None] | None = None
+        """When set, an invalidation waits for it before it lands."""
+
+    async def stamped_lookup(self, request: PageRequest) -> tuple[str, CacheLookup]:
+        assert request == PAGE
+        seen: tuple[str, CacheLookup] = (
+            self.stamp,
+            CachedPage(self.body) if self.body else CacheMiss(self.stamp),
+        )
+        landing = asyncio.get_running_loop().create_future()
+        self.reads.append(landing)
+        if self.instant:
+            landing.set_result(None)
+        await landing
+        return seen
+
+    async def invalidate_pages(self) -> None:
+        if self.write is not None:
+            await self.write
+        self.stamp, self.body = "g2", b""
+
+
+class Tracking:
+    """The tracking connection: answers CLIENT TRACKING, then hands out the pushes the test
+    sends (an exception drops it)."""
+
+    def __init__(self) -> None:
+        self.pushes: asyncio.Queue[Any] = asyncio.Queue()
+        self.sent: list[tuple[Any, ...]] = []
+        self.handler: Any = None
+        self._parser = self
+
+    def set_invalidation_push_handler(self, handler: Any) -> None:
+        self.handler = handler
+
+    async def send_command(self, *args: Any) -> None:
+        self.sent.append(args)
+
+    async def read_response(self, push_request: bool = False) -> Any:
+        if not push_request:
+            return b"OK"
+        push = await self.pushes.get()
+        if isinstance(push, BaseException):
+            raise push
+        return await self.handler(push)
+
+    async def disconnect(self, nowait: bool = False) -> None:
+        del nowait
+
+
+async def settle() -> None:
+    for _ in range(50):
+        await asyncio.sleep(0)  # NOTE: turns of the loop, not a delay
+
+
+@pytest.fixture
+async def near() -> Any:
+    pages, connection = Pages(), Tracking()
+    connections = [connection]
+
+    async def connect() -> Any:
+        return connections[-1]
+
+    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"))
+    cache = NearCache(pages, tracked, max_bytes=1_000_000, max_age_seconds=60)  # type: ignore[arg-type]
+    cache.tracking.start()
+    await settle()
+    yield cache, pages, connection, connections
+    await cache.close()
+
+
+async def test_a_hit_is_kept_and_served_again_without_a_round_trip(near: Any) -> None:
+    cache, pages, connection, _ = near
+    assert connection.sent == [("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", PREFIX)]
+
+    first = await cache.lookup(PAGE)
+    second = await cache.lookup(PAGE)
+
+    assert first == second == CachedPage(b"page-1")
+    assert len(pages.reads) == 1
+    assert cache.near_hits == 1
+
+
+async def test_a_read_that_raced_its_own_invalidation_is_not_kept(near: Any) -> None:
+    cache, pages, connection, _ = near
+    pages.instant = False
+    out = asyncio.create_task(cache.lookup(PAGE))
+    await settle()
+    assert len(pages.reads) == 1  # the read is out, with page-1 in hand
+    connection.pushes.put_nowait([b"invalidate", [KEY]])  # the page changed meanwhile
+    await settle()
+    pages.reads[0].set_result(None)
+
+    assert await out == CachedPage(b"page-1")  # it started before the change: fair for it
+    pages.instant = True
+    await cache.lookup(PAGE)
+    assert len(pages.reads) == 2, "the raced page was not kept: the next read went to Redis"
+    assert cache.near_hits == 0
+
+
+async def test_the_generation_changing_drops_every_page(near: Any) -> None:
+    cache, pages, connection, _ = near
+    await cache.lookup(PAGE)
+    pages.stamp, pages.body = "g2", b"page-2"
+
+    connection.pushes.put_nowait([b"invalidate", [GENERATION]])
+    await settle()
+
+    assert await cache.lookup(PAGE) == CachedPage(b"page-2")
+    assert cache.bytes_held == len(b"page-2")
+
+
+async def test_its_own_write_drops_its_pages_and_keeps_no_read_that_was_out(near: Any) -> None:
+    cache, pages, _, _ = near
+    pages.instant = False
+    out = asyncio.create_task(cache.lookup(PAGE))
+    await settle()
+
+    await cache.invalidate_pages()  # no push arrived yet: only its own write knows
+    pages.reads[0].set_result(None)
+    await out
+    pages.instant = True
+
+    assert await cache.lookup(PAGE) == CacheMiss("g2")
+    assert cache.near_hits == 0
+
+
+async def test_a_read_during_its_own_write_is_not_served_once_the_write_returned(
+    near: Any,
+) -> None:
+    cache, pages, _, _ = near
+    pages.write = asyncio.get_running_loop().create_future()
+    writing = asyncio.create_task(cache.invalidate_pages())
+    await settle()
+    assert await cache.lookup(PAGE) == CachedPage(b"page-1")  # the write has not landed yet
+
+    pages.write.set_result(None)
+    await writing
+
+    assert await cache.lookup(PAGE) == CacheMiss("g2"), "its own write returned: no old page"
+
+
+@pytest.mark.parametrize("cause", ["dropped", "flushed"])
+async def test_nothing_is_served_while_not_tracking_and_it_starts_over_empty(
+    near: Any, cause: str
+) -> None:
+    cache, pages, connection, connections = near
+    await cache.lookup(PAGE)
+    replacement = Tracking()
+    connections.append(replacement)
+
+    if cause == "dropped":
+        connection.pushes.put_nowait(ConnectionError("gone"))
+        await settle()
+        assert not cache.tracking.live
+        await cache.lookup(PAGE)
+        assert len(pages.reads) == 2, "while not tracking, read through"
+        assert cache.bytes_held == 0, "and keep nothing"
+    else:
+        connection.pushes.put_nowait([b"invalidate", None])  # FLUSHALL
+        await settle()
+        assert cache.bytes_held == 0
+
+    async with asyncio.timeout(5):
+        while not cache.tracking.live:  # noqa: ASYNC110 - the reconnection's backoff
+            await asyncio.sleep(0.01)
+    before = len(pages.reads)
+    await cache.lookup(PAGE)
+    await cache.lookup(PAGE)
+    assert len(pages.reads) == before + 1, "tracking again: one read, then near hits"
+
+
+def test_local_pages_keep_at_most_their_bytes_and_no_page_past_its_age(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("adapters.redis.near_cache.time.monotonic", lambda: now[0])
+    pages = LocalPages(max_bytes=10, max_age_seconds=5)
+    pages.put("a", "g", b"12345")
+    pages.put("b", "g", b"12345")
+    pages.get("a", "g")  # a is now the most recently used
+    pages.put("c", "g", b"123")
+
+    assert (pages.get("b", "g"), pages.get("a", "g"), pages.bytes_held) == (None, b"12345", 8)
+    assert pages.get("a", "other generation") is None
+    pages.put("d", "g", b"x" * 11)
+    assert pages.get("d", "g") is None, "larger than the whole budget: not kept"
+    now[0] += 6
+    assert pages.get("c", "g") is None, "older than the maximum age"
