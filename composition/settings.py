@@ -167,6 +167,30 @@ class Settings:
         "life of a cached page",
         minimum=1,
     )
+    near_cache: bool = _setting(
+        False,
+        "NEAR_CACHE",
+        Kind.FLAG,
+        (
+            "each process also keeps cached pages, dropped when Redis says they changed "
+            "(`CLIENT TRACKING`): a hit costs no round trip (redis, sentinel and cluster "
+            "profiles; see docs/cache-aside.md for how stale a page may be)"
+        ),
+    )
+    near_cache_max_bytes: int = _setting(
+        32_000_000,
+        "NEAR_CACHE_MAX_BYTES",
+        Kind.INTEGER,
+        "bytes of pages the near cache keeps per process at most (the least recently used go)",
+        minimum=1,
+    )
+    near_cache_max_age_seconds: int = _setting(
+        60,
+        "NEAR_CACHE_MAX_AGE_SECONDS",
+        Kind.INTEGER,
+        "a page the near cache keeps is read from Redis again after this long at most",
+        minimum=1,
+    )
     otp_ttl_seconds: int = _setting(
         180,
         "OTP_TTL_SECONDS",

@@ -23,6 +23,8 @@ per request is the whole server's (its workers and their parent).
 --baseline adds `ops/baseline_app.py` (bare Falcon + one redis.asyncio GET of the same page
 bytes) as one more target, and the report gives each target's /notices against it.
 
+--near-cache runs each redis or cluster target a second time with NEAR_CACHE=true (issue 21).
+
 --post adds the hot write: `POST /usage` with a small record and payload (the body decoded,
 validated and appended to the store), reported like /notices (ratio usage/healthz).
 
@@ -74,6 +76,8 @@ class Target:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     process: subprocess.Popen[bytes] | None = None
     endpoints: tuple[str, ...] = ("healthz", "notices")
+    environment: dict[str, str] = field(default_factory=dict)
+    """Settings of this target's own (`--near-cache`: NEAR_CACHE=true)."""
     results: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
@@ -107,6 +111,7 @@ def start(target: Target, redis_url: str, database: int, scratch: Path) -> None:
         "REDIS_URL": re.sub(r"/\d*$", f"/{database}", redis_url),
         "DATABASE_URL": f"sqlite:///{scratch / f'{database}.sqlite3'}",
         "OTP_SECRET": "throughput-otp-secret-0123456789",
+        **target.environment,
     }
     if target.profile == "baseline":
         command = [
@@ -215,6 +220,11 @@ def main() -> None:
     parser.add_argument("--workers", action="append", type=int, default=[], metavar="N")
     parser.add_argument("--baseline", action="store_true", help="add ops/baseline_app.py")
     parser.add_argument("--post", action="store_true", help="also measure POST /usage")
+    parser.add_argument(
+        "--near-cache",
+        action="store_true",
+        help="each redis or cluster target twice: without and with NEAR_CACHE=true",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=50)
@@ -242,6 +252,20 @@ def main() -> None:
         for name, directory in builds
         for workers in counts
     ]
+    if args.near_cache:
+        targets += [
+            Target(
+                f"{target.name}+near",
+                target.directory,
+                target.profile,
+                target.workers,
+                target.spread,
+                endpoints=endpoints,
+                environment={"NEAR_CACHE": "true"},
+            )
+            for target in list(targets)
+            if target.profile in {"redis", "cluster"}
+        ]
     if args.baseline:
         targets.append(Target("baseline", ROOT, "baseline"))
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

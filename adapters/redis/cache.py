@@ -117,6 +117,9 @@ class RedisCache(Cache):
         with self._connector.errors():
             await self._redis.set(_GENERATION, _new_generation())
 
+    async def close(self) -> None:
+        """Nothing of its own to release (the connector is closed by its owner)."""
+
 
 def _new_generation() -> str:
     return secrets.token_hex(8)

@@ -22,6 +22,7 @@ from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
 from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
+from adapters.redis.near_cache import NearCache, tracked
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.scripts import Durability
 from adapters.redis.search_history import RedisSearchHistory
@@ -60,6 +61,19 @@ def _memory_report(metrics: Metrics) -> Callable[[int, int], None]:
         metrics.redis_memory_max.set(limit)
 
     return report
+
+
+def _page_cache(connector: RedisConnector, settings: Settings) -> RedisCache | NearCache:
+    """The Redis page cache, behind a near cache in each process with NEAR_CACHE."""
+    pages = RedisCache(connector)
+    if not settings.near_cache:
+        return pages
+    return NearCache(
+        pages,
+        tracked(connector),
+        max_bytes=settings.near_cache_max_bytes,
+        max_age_seconds=settings.near_cache_max_age_seconds,
+    )
 
 
 LEDGER_CONNECTIONS = 2
@@ -107,7 +121,7 @@ class RedisAdapters(ProfileAdapters):
         on_error=providers.Callable(counting, ProfileAdapters.metrics.provided.redis_errors),
         durability=providers.Callable(_durability, ProfileAdapters.settings),
     )
-    cache = providers.Singleton(RedisCache, connector)
+    cache = providers.Singleton(_page_cache, connector, ProfileAdapters.settings)
     tokens = providers.Singleton(RedisTokenStore, connector)
     throttle = providers.Singleton(RedisThrottle, connector)
     search_history = providers.Singleton(RedisSearchHistory, connector)
@@ -140,7 +154,7 @@ class RedisAdapters(ProfileAdapters):
         database=providers.Singleton(SqlProbe, database.provided.engine, database.provided.errors),
     )
     # NOTE: closed in reverse: the bus first.
-    closeables = providers.List(database, connector, ledger_connector, bus)
+    closeables = providers.List(database, connector, ledger_connector, cache, bus)
     startables = providers.List(database)
 
 
