@@ -8,9 +8,11 @@ from domain.model.paging import PageRequest
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
-    """A hit: the page as clients read it (rendered once, when it was filled)."""
+    """A hit: the page as clients read it (rendered once, when it was filled); `near` when a
+    near cache served it from the process's memory, without a round trip."""
 
     body: bytes
+    near: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,7 +300,7 @@ class NearCache(Cache):
             body = self._pages.get(key, generation)
             if body is not None:
                 self.near_hits += 1
-                return CachedPage(body)
+                return CachedPage(body, near=True)
         epoch = self.tracking.epoch
         stamp, found = await self._inner.stamped_lookup(request)
         if self.tracking.live and self.tracking.epoch == epoch:

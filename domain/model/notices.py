@@ -46,6 +46,9 @@ class CacheStatus(StrEnum):
     HIT = "HIT"
     MISS = "MISS"
     BYPASS = "BYPASS"
+    NEAR_HIT = "NEAR_HIT"
+    """Counted apart (`cache_requests_total{result="near_hit"}`): a hit the process's near
+    cache served. A listing never carries it: to clients it is a `HIT`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -97,7 +97,9 @@ class ListNotices:
                 pass
             else:
                 if isinstance(lookup, CachedPage):  # the hot path: nothing else to do
-                    self._telemetry.cache_request(CacheStatus.HIT)
+                    self._telemetry.cache_request(
+                        CacheStatus.NEAR_HIT if lookup.near else CacheStatus.HIT
+                    )
                     return NoticeListing(body=lookup.body, cache=CacheStatus.HIT)
                 listing = await self._filled(self._cache, request, lookup.stamp)
                 self._telemetry.cache_request(listing.cache)

@@ -94,7 +94,7 @@ async def test_a_page_another_instance_invalidates_is_not_served_after_its_push(
     await fill(other, b"page-1")
     await until_kept(near, b"page-1")
     hits = near.near_hits
-    assert await near.lookup(PAGE) == CachedPage(b"page-1")
+    assert await near.lookup(PAGE) == CachedPage(b"page-1", near=True)
     assert near.near_hits == hits + 1, "the second read cost no round trip"
 
     await other.invalidate_pages()

@@ -148,6 +148,26 @@ class UnreachableCache(Cache):
         raise BackendUnavailable("cache down")
 
 
+class NearCacheHit(UnreachableCache):
+    """A cache whose every lookup a near cache served (no round trip)."""
+
+    async def lookup(self, request: PageRequest) -> CacheLookup:
+        return CachedPage(b'{"items":[],"total":0}', near=True)
+
+
+async def test_a_near_hit_is_a_hit_to_clients_and_counted_apart(
+    assembly: Assembly, telemetry: CountingTelemetry
+) -> None:
+    assembly.adapters.cache.override(providers.Object(NearCacheHit()))
+    usecases: UseCases = assembly.container.usecases()
+
+    listing = await usecases.list_notices(FIRST_PAGE)
+
+    assert listing.cache is CacheStatus.HIT, "the X-Cache header says HIT"
+    assert telemetry.counts["cache", "NEAR_HIT"] == 1
+    assert ("cache", "HIT") not in telemetry.counts
+
+
 async def test_an_unreachable_cache_is_bypassed_for_reads(
     assembly: Assembly, telemetry: CountingTelemetry
 ) -> None:
