@@ -61,12 +61,14 @@ from pathlib import Path
 import chaos_report
 import load
 import stack
-from chaos_audit import audit, read_samples, stored_seqs, usage_key
+from chaos_audit import audit, read_samples, stored_seqs
 from chaos_herd import Herd
 from chaos_model import Outcome, Variant
 from chaos_sse import SseClients
 from chaos_topology import ClusterTopology, Topology, inject
 from common import ROOT, free_port, speaker
+
+from adapters.redis import keys
 
 say = speaker("chaos")
 
@@ -112,7 +114,7 @@ def run_once(variant: Variant, number: int, options: argparse.Namespace, report:
             output = work / "k6.json"
             k6 = start_k6(base, servers.ingest_token, output, options, source=name, report=report)
             cleanup.callback(_stop_k6, k6)
-            key = usage_key(name)
+            key = keys.usage_count(name)  # its slot's master is the one the faults hit
             if herd is not None and isinstance(topology, ClusterTopology):
                 outcome.faults = move_slots(variant, topology, herd, key)
             else:

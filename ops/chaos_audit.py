@@ -10,16 +10,12 @@ from pathlib import Path
 
 from chaos_model import Outcome, Sample, Window
 
-
-def usage_key(source: str, what: str = "count") -> str:
-    """A usage source's key (adapters/redis/keys.py): on a cluster, its slot's master is the one
-    the faults hit."""
-    return f"rp:usage:{{{source}}}:{what}"
+from adapters.redis import keys
 
 
 def stored_seqs(port: int, source: str) -> set[int]:
     done = subprocess.run(  # noqa: S603 - redis-cli on loopback
-        ["redis-cli", "-p", str(port), "SMEMBERS", usage_key(source, "seqs")],  # noqa: S607
+        ["redis-cli", "-p", str(port), "SMEMBERS", keys.usage_seqs(source)],  # noqa: S607
         capture_output=True,
         text=True,
         check=True,

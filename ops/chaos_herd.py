@@ -15,9 +15,10 @@ import load
 import stack
 from common import call_json, ledger_waiting, speaker
 
+from adapters.ledger_entries import feed_partition
+from adapters.redis import keys
+
 say = speaker("chaos")
-PARTITIONS = 16
-"""FEED_PARTITIONS (adapters/ledger_entries.py): an event's keys carry its partition's tag."""
 
 
 @dataclass
@@ -68,11 +69,9 @@ class Herd:
 
     def keys(self) -> list[str]:
         """One key of each slot the events' keys live in (adapters/redis/keys.py)."""
-        partitions = {event_id % PARTITIONS: event_id for event_id in self.outcome.events}
-        return [
-            f"rp:coupon-event:{{coupons-{partition}}}:{event_id}"
-            for partition, event_id in sorted(partitions.items())
-        ]
+        # NOTE: an event's keys carry its feed partition's tag: one key per partition.
+        partitions = {feed_partition(event_id): event_id for event_id in self.outcome.events}
+        return [keys.coupon_event(event_id) for _, event_id in sorted(partitions.items())]
 
     def start(self) -> None:
         env = {

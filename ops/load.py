@@ -41,6 +41,7 @@ import load_report
 from common import ROOT, speaker
 from stack import VENV_BIN, Servers, servers
 
+from adapters.redis import keys
 from composition.environment import is_false
 
 K6_DIR = ROOT / "k6"
@@ -188,15 +189,11 @@ def open_events(
         for n in range(events)
     ]  # fmt: skip
     if servers.cluster is not None:
-        masters = {event_id: servers.cluster.master(coupon_key(event_id)) for event_id in ids}
+        masters = {
+            event_id: servers.cluster.master(keys.coupon_event(event_id)) for event_id in ids
+        }
         say(f"{strategy}: events on masters {masters}")
     return {"EVENT_IDS": ",".join(map(str, ids))}
-
-
-def coupon_key(event_id: int) -> str:
-    """An event's definition key (adapters/redis/keys.py): its slot is every key's of the
-    event."""
-    return f"rp:coupon-event:{{coupons-{event_id % 16}}}:{event_id}"
 
 
 def command_counts(servers: Servers) -> dict[int, int]:

@@ -246,6 +246,11 @@ class ClusterClients:
     """How long to wait before each new try of a write that met TRYAGAIN or CLUSTERDOWN (a
     slot being migrated, a failover under way): within three quarters of the deadline."""
 
+    async def relearn_slots(self) -> None:
+        """Ask the cluster again which node serves which slot (after a slot moved under a
+        connection that does not get MOVED: a subscription, a tracking connection)."""
+        await self.client.nodes_manager.initialize()
+
 
 def connect_to_cluster(
     nodes: Sequence[tuple[str, int]],

@@ -242,7 +242,7 @@ class RedisEventBus(EventBus):
             try:
                 with self._connector.errors():
                     if self._connector.cluster is not None:
-                        await self._connector.cluster.client.nodes_manager.initialize()
+                        await self._connector.cluster.relearn_slots()
                     async with self._pubsub_lock:
                         await self._pubsub_connection().ssubscribe(keys.channel(channel))
                 return
@@ -284,12 +284,18 @@ class RedisEventBus(EventBus):
             self._fanout.deliver(channel, delivery)
 
 
-def _node_pubsubs(pubsub: PubSub) -> list[PubSub]:
-    """The connections a PubSub reads: on a cluster, one per node that owns a channel
-    followed."""
-    if isinstance(pubsub, ClusterPubSub):
-        return list(pubsub.node_pubsub_mapping.values())
-    return [pubsub]
+def _connected(pubsub: PubSub) -> list[tuple[PubSub, Any]]:
+    """The connections a PubSub reads (on a cluster, one per node that owns a channel
+    followed) that are connected now, each with its PubSub."""
+    node_pubsubs = (
+        list(pubsub.node_pubsub_mapping.values()) if isinstance(pubsub, ClusterPubSub) else [pubsub]
+    )
+    found = []
+    for node_pubsub in node_pubsubs:
+        connection: Any = node_pubsub.connection  # None until it connects
+        if connection is not None:
+            found.append((node_pubsub, connection))
+    return found
 
 
 async def _next_message(pubsub: PubSub) -> dict[str, Any] | None:
@@ -303,17 +309,13 @@ async def _next_message(pubsub: PubSub) -> dict[str, Any] | None:
 
 
 async def _ping(pubsub: PubSub) -> None:
-    for node_pubsub in _node_pubsubs(pubsub):
-        connection: Any = node_pubsub.connection
-        if connection is not None:
-            await node_pubsub.ping()
+    for node_pubsub, _ in _connected(pubsub):
+        await node_pubsub.ping()
 
 
 async def _drop_connections(pubsub: PubSub) -> None:
     """Close the sockets, keeping the subscriptions: the next read reconnects (through
     Sentinel: to whoever is master now; on a cluster: redis-py learns the slots again) and
     subscribes again."""
-    for node_pubsub in _node_pubsubs(pubsub):
-        connection: Any = node_pubsub.connection
-        if connection is not None:
-            await connection.disconnect(nowait=True)
+    for _, connection in _connected(pubsub):
+        await connection.disconnect(nowait=True)

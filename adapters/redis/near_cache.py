@@ -198,8 +198,7 @@ def tracked(connector: RedisConnector) -> Tracked:
         return Tracked(to_master, MASTER)
 
     async def to_slot_owner() -> AbstractConnection:
-        # NOTE: the slots learnt again on every (re)connection: it follows a moved slot.
-        await cluster.client.nodes_manager.initialize()
+        await cluster.relearn_slots()  # on every (re)connection: it follows a moved slot
         node: Any = cluster.client.get_node_from_key(keys.cache_generation())
         connection: AbstractConnection = node.connection_class(
             **{**node.connection_kwargs, "socket_timeout": None}
