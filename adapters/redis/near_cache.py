@@ -14,13 +14,23 @@ no round trip.
 - `NearCache`: the `Cache` port in front of `RedisCache`. A read that went to Redis is kept
   only if no invalidation arrived while it was out (the tracking's epoch did not move): a read
   racing its own invalidation could otherwise store a page Redis has already replaced.
+- Read-your-writes across instances, with no round trip: before a near hit, `caught_up` checks
+  that nothing Redis sent to the tracking connection is still unread (in the parser, in the
+  stream, or in the socket: one `poll`, no system call more when there is nothing). Redis
+  writes the invalidations of a write to the tracking connections in the same pass of its
+  event loop as the writer's reply, and (7.0) before it: the tracking clients are queued for
+  writing after the writer, and the queue is written from its head. So once a write has
+  returned anywhere, a page it invalidated is not served here either, as long as the push
+  travels to this process no slower than the reply travels to the writer and on to the
+  reader: always on one host; across hosts, the difference of the two paths is the bound.
 """
 
 import asyncio
 import contextlib
 import logging
+import select
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -44,12 +54,13 @@ class InvalidationTracking:
     """Reads Redis's invalidations for `PREFIX` on a connection of its own.
 
     `epoch` moves on every invalidation and every (re)start of tracking; `live` says whether
-    invalidations are being received now. A probe every `liveness_seconds` of silence must be
-    answered within as long again, and rightly, or the connection is dropped: a frozen server
-    closes nothing, a master demoted while it slept answers as a replica, and a cluster node
-    that lost the slot answers MOVED. So a page can outlive its invalidation by about twice
-    `liveness_seconds` at most when the server stops being the one that takes the writes, and
-    by one push's transit otherwise.
+    invalidations are being received now. A probe goes out every half `liveness_seconds`,
+    busy or idle, and must be answered within `liveness_seconds`, and rightly, or the
+    connection is dropped: a frozen server closes nothing, a master demoted while it slept
+    answers as a replica, and a cluster node that lost the slot answers MOVED. Its answer
+    comes after every push Redis sent before it, so `caught_up` also requires an answer to a
+    probe sent within the last `2 * liveness_seconds`: whatever the network does, a page is
+    never served longer than that after Redis sent its invalidation.
     """
 
     def __init__(
@@ -65,7 +76,12 @@ class InvalidationTracking:
         self._liveness_seconds = liveness_seconds
         self.epoch = 0
         self.live = False
-        self._heard = 0.0
+        self._unread = connect.unread
+        self._connection: AbstractConnection | None = None
+        self._probes: deque[float] = deque()
+        """When each probe not answered yet went out, oldest first."""
+        self._confirmed = 0.0
+        """When the last answered probe went out: every push sent before it has been read."""
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -80,8 +96,19 @@ class InvalidationTracking:
             self._task = None
         self._stop_tracking()
 
+    def caught_up(self) -> bool:
+        """Tracking, and nothing Redis sent is waiting unread: every invalidation sent before
+        now has been applied."""
+        return (
+            self.live
+            and self._connection is not None
+            and time.monotonic() - self._confirmed <= 2 * self._liveness_seconds
+            and not self._unread(self._connection)
+        )
+
     def _stop_tracking(self) -> None:
         self.live = False
+        self._connection = None
         self.epoch += 1
         self._on_invalidate(None)
 
@@ -120,7 +147,9 @@ class InvalidationTracking:
         # NOTE: empty first, then live: what changed before now was never announced.
         self.epoch += 1
         self._on_invalidate(None)
-        self._heard = time.monotonic()
+        self._probes.clear()
+        self._confirmed = time.monotonic()
+        self._connection = connection
         self.live = True
 
     async def _listen(self, connection: AbstractConnection) -> None:
@@ -131,27 +160,28 @@ class InvalidationTracking:
                 if isinstance(message, list) and message and message[0] == b"invalidate":
                     self.epoch += 1
                     self._on_invalidate(message[1])
-                elif not self._probe.accepts(message):
+                elif not self._probe.accepts(message) or not self._probes:
                     raise ConnectionError(f"not where the writes go any more: {message!r}")
-                self._heard = time.monotonic()
+                else:
+                    self._confirmed = self._probes.popleft()
         finally:
             watchdog.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watchdog
 
     async def _watch(self, connection: AbstractConnection) -> None:
-        """PING when nothing was heard for `liveness_seconds`; no answer as long again: the
+        """A probe every half `liveness_seconds`; one unanswered for `liveness_seconds`: the
         connection is dropped, which ends `_listen` and tracking with it."""
         while True:
             await asyncio.sleep(self._liveness_seconds / 2)
-            silent = time.monotonic() - self._heard
-            if silent > 2 * self._liveness_seconds:
-                log.warning("near cache: no answer from redis in %.1f s", silent)
+            now = time.monotonic()
+            if self._probes and now - self._probes[0] > self._liveness_seconds:
+                log.warning("near cache: no answer from redis in %.1f s", now - self._probes[0])
                 self.live = False
                 await connection.disconnect(nowait=True)
                 return
-            if silent > self._liveness_seconds:
-                await connection.send_command(*self._probe.command)
+            self._probes.append(now)
+            await connection.send_command(*self._probe.command)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +201,33 @@ SLOT_OWNER: Final = Probe(("EXISTS", keys.cache_generation()), lambda reply: isi
 """A cluster node: still the owner of the `{notices}` slot (else MOVED, an error)."""
 
 
+def unread(connection: AbstractConnection) -> bool:
+    """Whether anything the server sent on `connection` is not parsed yet: in the parser's
+    buffer (hiredis), in the stream's, or in the socket's (a `poll` with no wait)."""
+    parser: Any = connection._parser
+    reader = getattr(parser, "_reader", None)
+    if reader is not None and hasattr(reader, "has_data") and reader.has_data():
+        return True
+    stream: Any = connection._reader
+    if stream is None or stream._buffer:  # NOTE: StreamReader has no public way to peek
+        return True
+    transport = connection._writer.transport if connection._writer is not None else None
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return True
+    waiting = select.poll()
+    waiting.register(sock.fileno(), select.POLLIN)
+    return bool(waiting.poll(0))
+
+
 @dataclass(frozen=True, slots=True)
 class Tracked:
-    """How to open a tracking connection (to the server the cache's keys live on), and how to
-    check it is still that server."""
+    """How to open a tracking connection (to the server the cache's keys live on), how to
+    check it is still that server, and whether something it sent is still unread."""
 
     connect: Callable[[], Awaitable[AbstractConnection]]
     probe: Probe
+    unread: Callable[[AbstractConnection], bool] = unread
 
 
 def tracked(connector: RedisConnector) -> Tracked:
@@ -295,7 +345,7 @@ class NearCache(Cache):
         self.tracking.start()
         key = keys.cache_page(request)
         generation = self._generation
-        if self.tracking.live and generation is not None:
+        if generation is not None and self.tracking.caught_up():
             body = self._pages.get(key, generation)
             if body is not None:
                 self.near_hits += 1

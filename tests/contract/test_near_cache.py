@@ -104,6 +104,26 @@ async def test_a_page_another_instance_invalidates_is_not_served_after_its_push(
     print(f"served {window * 1000:.1f} ms after the other instance's write returned")
 
 
+async def test_once_another_instance_s_write_returned_no_page_it_replaced_is_served(
+    instances: Any,
+) -> None:
+    """Read-your-writes across instances with no round trip per read: the read right after the
+    other instance's write returned, before this process's loop has run its push reader."""
+    near, other, _, _ = instances
+    await until_tracking(near)
+    stale = 0
+    for trial in range(200):
+        body = f"page-{trial}".encode()
+        await fill(other, body)
+        await until_kept(near, body)
+        assert await near.lookup(PAGE) == CachedPage(body, near=True)
+
+        await other.invalidate_pages()
+        stale += isinstance(await near.lookup(PAGE), CachedPage)
+
+    assert stale == 0
+
+
 async def test_a_flush_or_a_dropped_tracking_connection_empties_it(instances: Any) -> None:
     near, other, connectors, store = instances
     await until_tracking(near)
@@ -150,6 +170,7 @@ async def test_on_a_cluster_tracking_follows_the_slot_when_it_moves(instances: A
     pushed = await until_missed(near, 1.0)
     print(
         f"after the reshard: the migration's push {window * 1000:.0f} ms; a write on the new "
-        f"owner {found_by_probe * 1000:.0f} ms (the probe, liveness {LIVENESS} s); once "
+        f"owner {found_by_probe * 1000:.0f} ms (its push, or the probe: liveness {LIVENESS} s); "
+        f"once "
         f"tracking moved: {pushed * 1000:.1f} ms"
     )

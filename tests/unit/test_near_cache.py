@@ -5,6 +5,7 @@ The Redis side is a fake: a page cache whose reads the test lets finish one by o
 style of test_coalescing.py), and a tracking connection whose pushes the test sends."""
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -90,7 +91,11 @@ async def near() -> Any:
     async def connect() -> Any:
         return connections[-1]
 
-    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"))
+    tracked = Tracked(
+        connect,
+        Probe(("PING",), lambda reply: reply == b"PONG"),
+        unread=lambda connection: not connection.pushes.empty(),  # type: ignore[attr-defined]
+    )
     cache = NearCache(pages, tracked, max_bytes=1_000_000, max_age_seconds=60)  # type: ignore[arg-type]
     cache.tracking.start()
     await settle()
@@ -125,6 +130,37 @@ async def test_a_read_that_raced_its_own_invalidation_is_not_kept(near: Any) -> 
     await cache.lookup(PAGE)
     assert len(pages.reads) == 2, "the raced page was not kept: the next read went to Redis"
     assert cache.near_hits == 0
+
+
+async def test_a_push_not_read_yet_stops_near_hits_at_once(near: Any) -> None:
+    """Another instance's write returned and its push is in this process's socket, but the
+    loop has not run the reader yet: the page is not served from here (read-your-writes
+    across instances, with no round trip)."""
+    cache, pages, connection, _ = near
+    await cache.lookup(PAGE)
+    assert await cache.lookup(PAGE) == CachedPage(b"page-1", near=True)
+    pages.stamp, pages.body = "g2", b"page-2"
+
+    connection.pushes.put_nowait([b"invalidate", [GENERATION]])  # arrived, not read
+    found = await cache.lookup(PAGE)
+
+    assert found == CachedPage(b"page-2"), "read through to Redis"
+    assert len(pages.reads) == 2
+
+
+async def test_no_near_hit_without_an_answer_from_redis_within_two_liveness_periods(
+    near: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pushes may be late (a slow link, a loop too busy to read): past two liveness
+    periods since the last probe answered, read through, whatever the connection says."""
+    cache, pages, _, _ = near
+    await cache.lookup(PAGE)
+    assert await cache.lookup(PAGE) == CachedPage(b"page-1", near=True)
+    later = time.monotonic() + 2.1  # liveness: 1 s, no probe answered
+    monkeypatch.setattr("adapters.redis.near_cache.time.monotonic", lambda: later)
+
+    assert await cache.lookup(PAGE) == CachedPage(b"page-1")
+    assert len(pages.reads) == 2
 
 
 async def test_the_generation_changing_drops_every_page(near: Any) -> None:
