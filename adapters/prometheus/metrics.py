@@ -130,7 +130,23 @@ class Metrics:
             registry=self.registry,
             shared=shared,
         )
+        self.near_cache_invalidations = LoopCounter(
+            "near_cache_invalidations",
+            "Invalidation pushes the near cache's tracking connection received from Redis.",
+            (),
+            registry=self.registry,
+            shared=shared,
+        )
+        self.near_cache_flushes = LoopCounter(
+            "near_cache_flushes",
+            "Times the near cache dropped every page, by reason: generation (a post), flushall, "
+            "own_write, tracking_started, tracking_stopped.",
+            ("reason",),
+            registry=self.registry,
+            shared=shared,
+        )
         for counter in (
+            self.near_cache_invalidations,
             self.ledger_written,
             self.ledger_conflicts,
             self.ledger_dead_letters,
@@ -161,6 +177,12 @@ class Metrics:
             "Redis's maxmemory (0: no limit); at it, with noeviction, Redis refuses writes.",
             registry=self.registry,
             multiprocess_mode="mostrecent",
+        )
+        self.near_cache_bytes = Gauge(
+            "near_cache_bytes",
+            "Bytes of pages the near cache holds (every worker's, summed).",
+            registry=self.registry,
+            multiprocess_mode="livesum",
         )
         self.ledger_lag = Gauge(
             "ledger_lag_seconds",

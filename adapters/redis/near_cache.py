@@ -48,6 +48,23 @@ log = logging.getLogger(__name__)
 PREFIX: Final = keys.cache_generation().rsplit(":", 1)[0] + ":"
 """Every key of the page cache starts with it: `rp:{notices}:`."""
 RECONNECT_BACKOFF: Final = (0.05, 0.1, 0.2, 0.5, 1.0)
+PUSHED, STARTED, STOPPED, OWN_WRITE = "pushed", "tracking_started", "tracking_stopped", "own_write"
+"""Why pages are dropped: Redis's push; tracking (re)starting or stopping; this process's write."""
+
+
+def _ignore(*_: object) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What the near cache tells its metrics (nothing by default): every invalidation push
+    received, every time it drops every page and why (`flushall`, `generation`: a post,
+    `tracking_started`, `tracking_stopped`, `own_write`), the bytes it holds after a change."""
+
+    invalidation: Callable[[], None] = _ignore
+    flush: Callable[[str], None] = _ignore
+    bytes_held: Callable[[int], None] = _ignore
 
 
 class InvalidationTracking:
@@ -66,7 +83,7 @@ class InvalidationTracking:
     def __init__(
         self,
         connect: "Tracked",
-        on_invalidate: Callable[[list[bytes] | None], None],
+        on_invalidate: Callable[[list[bytes] | None, str], None],
         *,
         liveness_seconds: float = 1.0,
     ) -> None:
@@ -110,7 +127,7 @@ class InvalidationTracking:
         self.live = False
         self._connection = None
         self.epoch += 1
-        self._on_invalidate(None)
+        self._on_invalidate(None, STOPPED)
 
     async def _run(self) -> None:
         failures = 0
@@ -146,7 +163,7 @@ class InvalidationTracking:
             raise ConnectionError(f"CLIENT TRACKING answered {reply!r}")
         # NOTE: empty first, then live: what changed before now was never announced.
         self.epoch += 1
-        self._on_invalidate(None)
+        self._on_invalidate(None, STARTED)
         self._probes.clear()
         self._confirmed = time.monotonic()
         self._connection = connection
@@ -159,7 +176,7 @@ class InvalidationTracking:
                 message = await connection.read_response(push_request=True)
                 if isinstance(message, list) and message and message[0] == b"invalidate":
                     self.epoch += 1
-                    self._on_invalidate(message[1])
+                    self._on_invalidate(message[1], PUSHED)
                 elif not self._probe.accepts(message) or not self._probes:
                     raise ConnectionError(f"not where the writes go any more: {message!r}")
                 else:
@@ -328,8 +345,10 @@ class NearCache(Cache):
         max_bytes: int,
         max_age_seconds: float,
         liveness_seconds: float = 1.0,
+        report: Report = Report(),
     ) -> None:
         self._inner = inner
+        self._report = report
         self._pages = LocalPages(max_bytes=max_bytes, max_age_seconds=max_age_seconds)
         self._generation: str | None = None
         self.tracking = InvalidationTracking(
@@ -356,6 +375,7 @@ class NearCache(Cache):
             self._generation = stamp
             if isinstance(found, CachedPage):
                 self._pages.put(key, stamp, found.body)
+                self._report.bytes_held(self._pages.bytes_held)
         return found
 
     async def begin_fill(
@@ -386,15 +406,21 @@ class NearCache(Cache):
     def _forget(self) -> None:
         """Drop every page, and keep nothing a read out now brings back."""
         self.tracking.epoch += 1
-        self._invalidated(None)
+        self._invalidated(None, OWN_WRITE)
 
-    def _invalidated(self, changed: list[bytes] | None) -> None:
+    def _invalidated(self, changed: list[bytes] | None, cause: str) -> None:
+        if cause == PUSHED:
+            self._report.invalidation()
         if changed is None or _GENERATION in changed:
             self._generation = None
             self._pages.clear()
-            return
-        for key in changed:
-            self._pages.drop(key.decode(errors="replace"))
+            if cause == PUSHED:
+                cause = "flushall" if changed is None else "generation"
+            self._report.flush(cause)
+        else:
+            for key in changed:
+                self._pages.drop(key.decode(errors="replace"))
+        self._report.bytes_held(self._pages.bytes_held)
 
 
 _GENERATION: Final = keys.cache_generation().encode()

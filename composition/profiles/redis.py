@@ -22,7 +22,7 @@ from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
 from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
-from adapters.redis.near_cache import NearCache, tracked
+from adapters.redis.near_cache import NearCache, Report, tracked
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.scripts import Durability
 from adapters.redis.search_history import RedisSearchHistory
@@ -63,16 +63,24 @@ def _memory_report(metrics: Metrics) -> Callable[[int, int], None]:
     return report
 
 
-def _page_cache(connector: RedisConnector, settings: Settings) -> RedisCache | NearCache:
+def _page_cache(
+    connector: RedisConnector, settings: Settings, metrics: Metrics
+) -> RedisCache | NearCache:
     """The Redis page cache, behind a near cache in each process with NEAR_CACHE."""
     pages = RedisCache(connector)
     if not settings.near_cache:
         return pages
+    invalidations = metrics.near_cache_invalidations.labels()
     return NearCache(
         pages,
         tracked(connector),
         max_bytes=settings.near_cache_max_bytes,
         max_age_seconds=settings.near_cache_max_age_seconds,
+        report=Report(
+            invalidation=invalidations.inc,
+            flush=lambda reason: metrics.near_cache_flushes.labels(reason).inc(),
+            bytes_held=metrics.near_cache_bytes.set,
+        ),
     )
 
 
@@ -121,7 +129,9 @@ class RedisAdapters(ProfileAdapters):
         on_error=providers.Callable(counting, ProfileAdapters.metrics.provided.redis_errors),
         durability=providers.Callable(_durability, ProfileAdapters.settings),
     )
-    cache = providers.Singleton(_page_cache, connector, ProfileAdapters.settings)
+    cache = providers.Singleton(
+        _page_cache, connector, ProfileAdapters.settings, ProfileAdapters.metrics
+    )
     tokens = providers.Singleton(RedisTokenStore, connector)
     throttle = providers.Singleton(RedisThrottle, connector)
     search_history = providers.Singleton(RedisSearchHistory, connector)

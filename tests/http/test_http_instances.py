@@ -1,6 +1,8 @@
 """Two instances, one truth: two app processes on the `redis` profile, one Redis, one
 PostgreSQL. What one acknowledges, the other serves at once; a post costs one database read
-for the whole fleet, however many readers come at once."""
+for the whole fleet, however many readers come at once. All of it twice: reading Redis, and
+with the near cache (`NEAR_CACHE=true`, issue 21), whose pages held in each process must not
+weaken any of it."""
 
 import asyncio
 import json
@@ -19,8 +21,9 @@ from tests.support.settings import ADMIN_TOKEN
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["redis", "near-cache"])
 def instances(
+    request: pytest.FixtureRequest,
     redis_server: RedisServer,
     migrated_postgres: PostgresServer,
     tmp_path_factory: pytest.TempPathFactory,
@@ -28,7 +31,10 @@ def instances(
     redis_server.flush()
     migrated_postgres.empty()
     environment = redis_environment(
-        redis_server.url, migrated_postgres.url, OTP_SECRET="two-instances-otp-secret-0123"
+        redis_server.url,
+        migrated_postgres.url,
+        OTP_SECRET="two-instances-otp-secret-0123",
+        NEAR_CACHE=str(request.param == "near-cache").lower(),
     )
     logs = tmp_path_factory.mktemp("instances")
     with (
@@ -91,11 +97,16 @@ def test_a_coupon_claimed_on_one_instance_is_listed_at_once_by_both(
         assert [item["coupon_id"] for item in items] == [claimed["coupon_id"]], f"claim {n}"
 
 
-def page_reads(server: AppServer) -> float:
+def metric(server: AppServer, series: str) -> float:
+    """One series of the server's /metrics (0 when it is not there)."""
     with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:  # noqa: S310
         text = response.read().decode()
-    match = re.search(r'^db_queries_total\{operation="page"\} (\S+)$', text, re.MULTILINE)
+    match = re.search(rf"^{re.escape(series)} (\S+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
+
+
+def page_reads(server: AppServer) -> float:
+    return metric(server, 'db_queries_total{operation="page"}')
 
 
 async def read_at_once(servers: tuple[AppServer, ...], readers_each: int) -> list[int]:
@@ -164,3 +175,38 @@ def test_a_notice_posted_on_one_instance_is_served_by_the_other_amid_a_crowd_of_
     served = asyncio.run(post_and_read_amid_a_crowd(*instances, rounds=100))
 
     assert served > 30, "the crowd read all along"
+
+
+def test_with_the_near_cache_a_hit_costs_no_round_trip_and_a_post_elsewhere_drops_it(
+    request: pytest.FixtureRequest, instances: tuple[AppServer, AppServer]
+) -> None:
+    """What the near cache's metrics show (and, reading Redis, that they stay at 0): reads
+    served from memory, the other instance's post pushed and every page dropped for it."""
+    writer, reader = instances
+    near = "near-cache" in request.node.callspec.id
+    for _ in range(20):
+        call("GET", f"{reader.url}/notices")
+    before = {
+        series: metric(reader, series)
+        for series in (
+            'cache_requests_total{result="near_hit"}',
+            "near_cache_invalidations_total",
+            'near_cache_flushes_total{reason="generation"}',
+        )
+    }
+    held = metric(reader, "near_cache_bytes")
+    for _ in range(20):
+        call("GET", f"{reader.url}/notices")
+
+    call("POST", f"{writer.url}/notices", {"title": "elsewhere", "body": "b"})
+    _, page = call("GET", f"{reader.url}/notices")
+
+    assert page["items"][0]["title"] == "elsewhere"  # type: ignore[index]
+    grown = {series: metric(reader, series) - count for series, count in before.items()}
+    if near:
+        assert held > 0, "the page is held in the reader's memory"
+        assert grown['cache_requests_total{result="near_hit"}'] >= 20, "no round trip"
+        assert grown["near_cache_invalidations_total"] >= 1
+        assert grown['near_cache_flushes_total{reason="generation"}'] >= 1
+    else:
+        assert (held, *grown.values()) == (0, 0, 0, 0), "no near cache: none of it"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.redis import keys
-from adapters.redis.near_cache import PREFIX, LocalPages, NearCache, Probe, Tracked
+from adapters.redis.near_cache import PREFIX, LocalPages, NearCache, Probe, Report, Tracked
 from domain.model.paging import PageRequest
 from ports.cache import CachedPage, CacheLookup, CacheMiss
 
@@ -83,9 +83,27 @@ async def settle() -> None:
         await asyncio.sleep(0)  # NOTE: turns of the loop, not a delay
 
 
+class Reported:
+    """What the near cache reported to its metrics."""
+
+    def __init__(self) -> None:
+        self.invalidations = 0
+        self.flushes: list[str] = []
+        self.held = -1
+
+    def report(self) -> Report:
+        def invalidation() -> None:
+            self.invalidations += 1
+
+        def held(size: int) -> None:
+            self.held = size
+
+        return Report(invalidation, self.flushes.append, held)
+
+
 @pytest.fixture
 async def near() -> Any:
-    pages, connection = Pages(), Tracking()
+    pages, connection, reported = Pages(), Tracking(), Reported()
     connections = [connection]
 
     async def connect() -> Any:
@@ -96,9 +114,16 @@ async def near() -> Any:
         Probe(("PING",), lambda reply: reply == b"PONG"),
         unread=lambda connection: not connection.pushes.empty(),  # type: ignore[attr-defined]
     )
-    cache = NearCache(pages, tracked, max_bytes=1_000_000, max_age_seconds=60)  # type: ignore[arg-type]
+    cache = NearCache(
+        pages,  # type: ignore[arg-type]
+        tracked,
+        max_bytes=1_000_000,
+        max_age_seconds=60,
+        report=reported.report(),
+    )
     cache.tracking.start()
     await settle()
+    cache.reported = reported  # type: ignore[attr-defined]  # NOTE: for the report test
     yield cache, pages, connection, connections
     await cache.close()
 
@@ -233,6 +258,27 @@ async def test_nothing_is_served_while_not_tracking_and_it_starts_over_empty(
     await cache.lookup(PAGE)
     await cache.lookup(PAGE)
     assert len(pages.reads) == before + 1, "tracking again: one read, then near hits"
+
+
+async def test_it_reports_pushes_flushes_by_reason_and_bytes_held(near: Any) -> None:
+    cache, _, connection, _ = near
+    reported = cache.reported
+    assert reported.flushes == ["tracking_started"]
+    await cache.lookup(PAGE)
+    assert reported.held == len(b"page-1")
+
+    for push in ([b"invalidate", [KEY]], [b"invalidate", [GENERATION]], [b"invalidate", None]):
+        connection.pushes.put_nowait(push)
+    await settle()
+    await cache.invalidate_pages()
+    connection.pushes.put_nowait(ConnectionError("gone"))
+    await settle()
+
+    assert reported.invalidations == 3
+    assert reported.flushes == [
+        "tracking_started", "generation", "flushall", "own_write", "own_write", "tracking_stopped",
+    ]  # fmt: skip
+    assert reported.held == 0
 
 
 def test_local_pages_keep_at_most_their_bytes_and_no_page_past_its_age(
