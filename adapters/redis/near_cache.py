@@ -134,8 +134,11 @@ class InvalidationTracking:
         while True:
             connection: AbstractConnection | None = None
             try:
-                connection = await self._connect()
-                await self._track(connection)
+                # NOTE: a frozen server accepts the connection and answers nothing: give up on
+                # it as on a probe, and try again (where the writes go by then).
+                async with asyncio.timeout(2 * self._liveness_seconds):
+                    connection = await self._connect()
+                    await self._track(connection)
                 failures = 0
                 await self._listen(connection)
             except asyncio.CancelledError:
@@ -256,24 +259,28 @@ def tracked(connector: RedisConnector) -> Tracked:
         pool: Any = connector.client.connection_pool
 
         async def to_master() -> AbstractConnection:
-            connection: AbstractConnection = pool.connection_class(
-                **{**pool.connection_kwargs, "socket_timeout": None}
-            )
-            await connection.connect()  # type: ignore[no-untyped-call]
-            return connection
+            return await _opened(pool.connection_class, pool.connection_kwargs)
 
         return Tracked(to_master, MASTER)
 
     async def to_slot_owner() -> AbstractConnection:
         await cluster.relearn_slots()  # on every (re)connection: it follows a moved slot
         node: Any = cluster.client.get_node_from_key(keys.cache_generation())
-        connection: AbstractConnection = node.connection_class(
-            **{**node.connection_kwargs, "socket_timeout": None}
-        )
-        await connection.connect()  # type: ignore[no-untyped-call]
-        return connection
+        return await _opened(node.connection_class, node.connection_kwargs)
 
     return Tracked(to_slot_owner, SLOT_OWNER)
+
+
+async def _opened(connection_class: Any, kwargs: dict[str, Any]) -> AbstractConnection:
+    """A connection with no socket timeout (it waits for pushes), open; closed again if the
+    opening fails or is given up."""
+    connection: AbstractConnection = connection_class(**{**kwargs, "socket_timeout": None})
+    try:
+        await connection.connect()  # type: ignore[no-untyped-call]
+    except BaseException:
+        await connection.disconnect(nowait=True)
+        raise
+    return connection
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """The `backend` fixture: every contract test runs once per backend, with the same test id."""
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from tests.support.redis_server import RedisServer
 from tests.support.sentinel_topology import SentinelTopology, collect_sentinel_leftovers
 
 BACKENDS = ["inmemory", "fakeredis", "redis", "sentinel", "cluster"]
+CACHE_BACKENDS = [*BACKENDS, "redis+near", "sentinel+near", "cluster+near"]
+"""The cache's contract also runs with the near cache in front of each real Redis backend."""
 CLUSTER_GAPS: dict[str, str] = {}
 """What the cluster cannot do yet, each failing the way it says (strict: a gap that closes
 fails the run until it is taken off this list)."""
@@ -44,7 +47,17 @@ DEADLINE_SECONDS = 10.0
 
 @pytest.fixture(params=BACKENDS)
 async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
-    match request.param:
+    async with backend_named(request, request.param) as chosen:
+        yield chosen
+
+
+@contextlib.asynccontextmanager
+async def backend_named(request: pytest.FixtureRequest, name: str) -> AsyncIterator[Backend]:
+    """The backend `name` for this test, closed after it. `redis+near` (and `sentinel+near`,
+    `cluster+near`): that backend, whose every `cache()` has a near cache in front (an
+    instance with NEAR_CACHE=true; see `RedisBackend.with_near_caches`)."""
+    store, _, near = name.partition("+")
+    match store:
         case "inmemory":
             chosen: Backend = InMemoryBackend()
         case "fakeredis":
@@ -71,10 +84,13 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
             await asyncio.to_thread(cluster.flush)
             chosen = ClusterBackend(cluster, deadline_seconds=DEADLINE_SECONDS)
     try:
+        if near:
+            assert isinstance(chosen, RedisBackend)
+            await chosen.with_near_caches()
         yield chosen
     finally:
         await chosen.close()
-        if request.param == "sentinel":
+        if store == "sentinel":
             collect_sentinel_leftovers()
 
 

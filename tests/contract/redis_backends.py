@@ -20,6 +20,7 @@ from adapters.redis.event_bus import RedisEventBus
 from adapters.redis.health import RedisProbe
 from adapters.redis.ledger_feed import RedisLedgerFeed
 from adapters.redis.lock import RedisLock
+from adapters.redis.near_cache import NearCache, tracked
 from adapters.redis.ranking import RedisRanking
 from adapters.redis.scripts import Durability
 from adapters.redis.search_history import RedisSearchHistory
@@ -103,9 +104,39 @@ class RedisBackend(Backend):
         self._connector = RedisConnector(client, durability=durability)
         self.client = self._connector.client
         self._buses: list[RedisEventBus] = []
+        self._near_caches: list[NearCache] | None = None
+        self._tracking_already: list[NearCache] = []
 
     def cache(self) -> Cache:
-        return RedisCache(self._connector)
+        if self._near_caches is None:
+            return RedisCache(self._connector)
+        if self._tracking_already:
+            return self._tracking_already.pop(0)
+        return self._near_cache()
+
+    async def with_near_caches(self, tracking: int = 3) -> None:
+        """From now on every `cache()` is a near cache in front of the Redis cache (an instance
+        with NEAR_CACHE=true); the first `tracking` are tracking already, the others start
+        on their first lookup (reading through to Redis until then)."""
+        self._near_caches = []
+        self._tracking_already = [self._near_cache() for _ in range(tracking)]
+        for near in self._tracking_already:
+            near.tracking.start()
+        async with asyncio.timeout(10):
+            while not all(near.tracking.live for near in self._tracking_already):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+    def _near_cache(self) -> NearCache:
+        assert self._near_caches is not None
+        near = NearCache(
+            RedisCache(self._connector),
+            tracked(self._connector),
+            max_bytes=1_000_000,
+            max_age_seconds=60,
+            liveness_seconds=0.5,
+        )
+        self._near_caches.append(near)
+        return near
 
     def tokens(self) -> TokenStore:
         return RedisTokenStore(self._connector)
@@ -173,6 +204,8 @@ class RedisBackend(Backend):
     async def close(self) -> None:
         for bus in self._buses:
             await bus.close()
+        for near in self._near_caches or ():
+            await near.close()
         await self._connector.close()
 
 

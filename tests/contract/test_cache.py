@@ -2,9 +2,14 @@
 
 import asyncio
 
+import pytest
+
 from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheMiss, FillTicket
 from tests.contract.backends import Backend
+from tests.contract.conftest import CACHE_BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", CACHE_BACKENDS, indirect=True)
 
 FIRST = PageRequest(limit=20, offset=0)
 SECOND = PageRequest(limit=20, offset=20)

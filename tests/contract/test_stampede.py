@@ -17,10 +17,13 @@ from domain.usecases.notices import ListNotices, PostNotice
 from ports.cache import Cache, CacheMiss
 from ports.notice_repository import NoticeRepository
 from tests.contract.backends import Backend
+from tests.contract.conftest import CACHE_BACKENDS
 from tests.contract.repositories import RepositoryBackend
 from tests.support.announcer import RecordingAnnouncer
 from tests.support.clock import ManualClock
 from tests.support.telemetry import CountingTelemetry
+
+pytestmark = pytest.mark.parametrize("backend", CACHE_BACKENDS, indirect=True)
 
 FIRST = PageRequest(limit=20)
 AT = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)

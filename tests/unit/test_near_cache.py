@@ -260,6 +260,31 @@ async def test_nothing_is_served_while_not_tracking_and_it_starts_over_empty(
     assert len(pages.reads) == before + 1, "tracking again: one read, then near hits"
 
 
+async def test_a_server_that_accepts_and_never_answers_is_given_up_and_tried_again() -> None:
+    """A frozen master accepts a connection and answers nothing: the tracking gives up on it
+    after two liveness periods and connects again (to where the writes go by then)."""
+    attempts: list[str] = []
+    working = Tracking()
+
+    async def connect() -> Any:
+        attempts.append("attempt")
+        if len(attempts) == 1:
+            await asyncio.get_running_loop().create_future()  # never answers
+        return working
+
+    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"), lambda _: False)
+    cache = NearCache(Pages(), tracked, max_bytes=100, max_age_seconds=60, liveness_seconds=0.05)  # type: ignore[arg-type]
+    cache.tracking.start()
+    try:
+        async with asyncio.timeout(5):
+            while not cache.tracking.live:  # noqa: ASYNC110 - the give-up, then the backoff
+                await asyncio.sleep(0.01)
+    finally:
+        await cache.close()
+
+    assert len(attempts) == 2
+
+
 async def test_it_reports_pushes_flushes_by_reason_and_bytes_held(near: Any) -> None:
     cache, _, connection, _ = near
     reported = cache.reported

@@ -18,7 +18,17 @@ class NoticesResource:
 
     @operation("GET", "/notices", ok(200, "A page", NoticePage, Header.X_CACHE))
     async def list_page(self, req: Request, resp: Response, *, query: Paging) -> bytes:
-        """List notices, newest first, through the cache."""
+        """List notices, newest first, through the cache.
+
+        Read-your-writes: once `POST /notices` has answered 201, no page served afterwards
+        omits the new notice, on any instance. With `NEAR_CACHE=true` (each instance keeps
+        pages in memory and drops them when Redis pushes an invalidation) this holds as long
+        as the push reaches an instance no later than the next request does, so always when
+        the instances and Redis share a host. Across hosts, a page may omit the notice for as
+        long as the push lags behind (about the instance's one-way delay to Redis), and never
+        longer than 2 s: an instance that has not heard from Redis for that long reads through
+        to it.
+        """
         listing = await self._list(page_request(query.limit, query.offset))
         resp.set_header("X-Cache", listing.cache.value)
         return listing.body
