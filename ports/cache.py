@@ -1,6 +1,6 @@
 """The `Cache` port: rendered pages of the notice list, invalidated all at once, filled once."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.model.paging import PageRequest
@@ -9,10 +9,11 @@ from domain.model.paging import PageRequest
 @dataclass(frozen=True, slots=True)
 class CachedPage:
     """A hit: the page as clients read it (rendered once, when it was filled); `near` when a
-    near cache served it from the process's memory, without a round trip."""
+    near cache served it from the process's memory, without a round trip (telemetry: the
+    same page either way, so it takes no part in equality)."""
 
     body: bytes
-    near: bool = False
+    near: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

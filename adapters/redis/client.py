@@ -249,6 +249,9 @@ class ClusterClients:
     async def relearn_slots(self) -> None:
         """Ask the cluster again which node serves which slot (after a slot moved under a
         connection that does not get MOVED: a subscription, a tracking connection)."""
+        # NOTE: the client's own first: a slot map learnt without it (a default node, no
+        # command table) makes the client's next command look up keys with no node to ask.
+        await self.client.initialize()
         await self.client.nodes_manager.initialize()
 
 
