@@ -197,7 +197,7 @@ class InvalidationTracking:
             now = time.monotonic()
             if self._probes and now - self._probes[0] > self._liveness_seconds:
                 log.warning("near cache: no answer from redis in %.1f s", now - self._probes[0])
-                self.live = False
+                self._stop_tracking()
                 await connection.disconnect(nowait=True)
                 return
             self._probes.append(now)

@@ -292,6 +292,38 @@ async def test_a_server_that_accepts_and_never_answers_is_given_up_and_tried_aga
     assert len(attempts) == 2
 
 
+async def test_a_probe_unanswered_stops_tracking_and_drops_every_page() -> None:
+    """A frozen server answers no probe: within two liveness periods the pages are gone
+    (not only unserved), and the flush is reported as tracking stopped."""
+    reported, connection = Reported(), Tracking()  # it answers no probe
+
+    async def connect() -> Any:
+        return connection
+
+    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"), lambda _: False)
+    cache = NearCache(
+        Pages(),  # type: ignore[arg-type]
+        tracked,
+        max_bytes=100,
+        max_age_seconds=60,
+        liveness_seconds=0.05,
+        report=reported.report(),
+    )
+    cache.tracking.start()
+    try:
+        async with asyncio.timeout(5):
+            while not cache.tracking.live:  # noqa: ASYNC110 - the connection coming up
+                await asyncio.sleep(0.01)
+            await cache.lookup(PAGE)
+            assert cache.bytes_held
+            while "tracking_stopped" not in reported.flushes:  # noqa: ASYNC110 - the probes
+                await asyncio.sleep(0.01)
+        assert cache.bytes_held == 0
+        assert ("PING",) in connection.sent
+    finally:
+        await cache.close()
+
+
 async def test_it_reports_pushes_flushes_by_reason_and_bytes_held(near: Any) -> None:
     cache, _, connection, _ = near
     reported = cache.reported
