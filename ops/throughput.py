@@ -43,6 +43,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
 from common import ROOT, checkout, children, free_port
 from throughput_report import report, round_line
 
@@ -80,6 +82,8 @@ class Target:
     """Settings of this target's own (`--near-cache`: NEAR_CACHE=true)."""
     results: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     cpu: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    redis_commands: list[float] = field(default_factory=list)
+    """Redis commands per 1,000 cached reads, each round (one Redis: the redis profile)."""
 
     @property
     def base(self) -> str:
@@ -190,6 +194,19 @@ def usage_script(target: Target, scratch: Path) -> Path:
     return script
 
 
+def redis_calls(redis_url: str) -> int:
+    """Commands the Redis at `redis_url` has run (`INFO commandstats`), INFO left out."""
+    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    return sum(int(v["calls"]) for name, v in stats.items() if name != "cmdstat_info")
+
+
+def idle_rate(redis_url: str, seconds: float = 3.0) -> float:
+    """Commands per second Redis runs with every server idle (ledger workers, probes)."""
+    before, started = redis_calls(redis_url), time.monotonic()
+    time.sleep(seconds)  # NOTE: the measurement's window
+    return (redis_calls(redis_url) - before) / (time.monotonic() - started)
+
+
 def wrk(
     target: Target, endpoint: str, seconds: int, connections: int, scratch: Path
 ) -> tuple[float, float]:
@@ -296,12 +313,19 @@ def main() -> None:
         for target in targets:  # warm-up
             for endpoint in target.endpoints:
                 wrk(target, endpoint, 1, args.connections, scratch)
+        idle = idle_rate(redis_url) if "redis" in args.profile else 0.0
         for round_ in range(1, args.rounds + 1):
             for target in targets:
                 for endpoint in target.endpoints:
+                    counted = endpoint == "notices" and target.profile == "redis"
+                    calls, started = redis_calls(redis_url) if counted else 0, time.monotonic()
                     rps, cpu = wrk(target, endpoint, args.seconds, args.connections, scratch)
                     target.results[endpoint].append(rps)
                     target.cpu[endpoint].append(cpu)
+                    if counted:
+                        elapsed = time.monotonic() - started
+                        ran = redis_calls(redis_url) - calls - idle * elapsed
+                        target.redis_commands.append(ran / (rps * args.seconds) * 1000)
                 print(f"round {round_} {target.name:<16}", round_line(target), flush=True)
     finally:
         for target in targets:
@@ -310,6 +334,14 @@ def main() -> None:
                 target.process.wait(timeout=10)
         shutil.rmtree(scratch, ignore_errors=True)
     report(targets, targets[-1] if args.baseline else None)
+    measured = [target for target in targets if target.redis_commands]
+    if measured:
+        print(
+            f"\nRedis commands per 1,000 cached GET /notices (INFO commandstats, less the "
+            f"{idle:.0f}/s Redis runs with every server idle), median of the rounds:"
+        )
+        for target in measured:
+            print(f"  {target.name:<16} {statistics.median(target.redis_commands):8.1f}")
 
 
 _STORE_BASELINE_PAGE = (

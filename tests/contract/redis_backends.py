@@ -105,36 +105,38 @@ class RedisBackend(Backend):
         self._connector = RedisConnector(client, durability=durability)
         self.client = self._connector.client
         self._buses: list[RedisEventBus] = []
-        self._near_caches: list[NearCache] | None = None
+        self._near_caches: list[NearCache] = []
+        self._near_in_front = False
         self._tracking_already: list[NearCache] = []
 
     def cache(self) -> Cache:
-        if self._near_caches is None:
+        if not self._near_in_front:
             return RedisCache(self._connector)
         if self._tracking_already:
             return self._tracking_already.pop(0)
-        return self._near_cache()
+        return self.near_cache()
 
     async def with_near_caches(self, tracking: int = 3) -> None:
         """From now on every `cache()` is a near cache in front of the Redis cache (an instance
-        with NEAR_CACHE=true); the first `tracking` are tracking already, the others start
-        on their first lookup (reading through to Redis until then)."""
-        self._near_caches = []
-        self._tracking_already = [self._near_cache() for _ in range(tracking)]
+        with NEAR_CACHE=true; see `SettledNearCache`); the first `tracking` are tracking
+        already, the others start on their first lookup (reading through to Redis until then)."""
+        self._near_in_front = True
+        self._tracking_already = [self.near_cache() for _ in range(tracking)]
         for near in self._tracking_already:
             near.tracking.start()
         async with asyncio.timeout(10):
             while not all(near.tracking.live for near in self._tracking_already):  # noqa: ASYNC110
                 await asyncio.sleep(0.01)
 
-    def _near_cache(self) -> NearCache:
-        assert self._near_caches is not None
-        near = SettledNearCache(
+    def near_cache(self, *, settled: bool = True, liveness_seconds: float = 0.5) -> NearCache:
+        """A near cache in front of this backend's Redis cache (closed with the backend);
+        `settled`: a `SettledNearCache`."""
+        near = (SettledNearCache if settled else NearCache)(
             RedisCache(self._connector),
             tracked(self._connector),
             max_bytes=1_000_000,
             max_age_seconds=60,
-            liveness_seconds=0.5,
+            liveness_seconds=liveness_seconds,
         )
         self._near_caches.append(near)
         return near
@@ -205,7 +207,7 @@ class RedisBackend(Backend):
     async def close(self) -> None:
         for bus in self._buses:
             await bus.close()
-        for near in self._near_caches or ():
+        for near in self._near_caches:
             await near.close()
         await self._connector.close()
 

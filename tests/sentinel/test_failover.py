@@ -4,6 +4,7 @@ replica, and the adapters carry on by themselves, having lost nothing they ackno
 Each test heals the topology before it ends (the killed server comes back as a replica)."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -14,6 +15,8 @@ from adapters.redis import keys
 from composition.root import assemble
 from composition.settings import Profile, Settings
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
+from domain.model.paging import PageRequest
+from ports.cache import Cache, CachedPage, CacheMiss
 from ports.errors import BackendUnavailable
 from ports.event_bus import Subscription
 from tests.contract.redis_backends import SentinelBackend
@@ -212,3 +215,59 @@ async def test_a_write_fewer_replicas_acknowledge_is_a_503_and_counted(
     assert answer.status_code == 503, answer.text
     assert answer.headers["retry-after"] == "1"
     assert 'redis_errors_total{kind="replication"} 1.0' in metrics
+
+
+async def test_a_near_cache_on_a_frozen_master_drops_its_pages_and_follows_the_failover(
+    topology: SentinelTopology, backend: SentinelBackend
+) -> None:
+    """SIGSTOP of the master: the tracking connection stays open and hears nothing, so no
+    push will ever say the pages changed. The probe finds it out (the pages are dropped), the
+    tracking starts again where the writes go, and a page the new master replaced is never
+    served: not while the old one is frozen, nor once it wakes up as a replica."""
+    page = PageRequest(limit=10, offset=0)
+    near, other = backend.near_cache(settled=False, liveness_seconds=0.25), backend.cache()
+    await fill_page(other, page, b"before")
+    async with asyncio.timeout(5):
+        while not await served_near(near, page, b"before"):  # noqa: ASYNC110 - tracking, then kept
+            await asyncio.sleep(0.01)
+    old = topology.master()
+
+    frozen = asyncio.create_task(asyncio.to_thread(topology.run, "pause-master", "5"))
+    async with asyncio.timeout(2):
+        while near.bytes_held:  # noqa: ASYNC110 - the probe's answer not coming
+            await asyncio.sleep(0.01)
+    stale = 0
+    async with asyncio.timeout(RECOVERY_BOUND_SECONDS * 2):
+        await fill_page(other, page, b"after")  # on the promoted replica, once there is one
+        while not await served_near(near, page, b"after"):
+            with contextlib.suppress(BackendUnavailable):
+                stale += await near.lookup(page) == CachedPage(b"before")
+            await asyncio.sleep(0.01)
+        await frozen
+        for _ in range(100):  # the old master is awake, a replica now
+            stale += await near.lookup(page) == CachedPage(b"before")
+            await asyncio.sleep(0.01)
+
+    assert topology.master() != old
+    assert stale == 0
+
+
+async def fill_page(cache: Cache, page: PageRequest, body: bytes) -> None:
+    """Invalidate the pages and store `body` for `page`, once the master takes writes."""
+    while True:
+        try:
+            await cache.invalidate_pages()
+            miss = await cache.lookup(page)
+            assert isinstance(miss, CacheMiss)
+            ticket = await cache.begin_fill(page, miss.stamp, lease_seconds=5)
+            assert await cache.store(page, body, ticket, ttl_seconds=60)
+            return
+        except BackendUnavailable:
+            await asyncio.sleep(0.1)  # the client's own retries were spent: try again
+
+
+async def served_near(near: Cache, page: PageRequest, body: bytes) -> bool:
+    with contextlib.suppress(BackendUnavailable):
+        found = await near.lookup(page)
+        return isinstance(found, CachedPage) and found == CachedPage(body) and found.near
+    return False
