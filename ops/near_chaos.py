@@ -6,7 +6,8 @@ go on right after it. A read of A that omits a notice B had acknowledged is a st
 goal is none.
 
     .venv/bin/python ops/near_chaos.py --topology sentinel|cluster --fault kill|pause|flushall
-        [--runs 3] [--seconds 12] [--pause-seconds 5] [--pause-ms 20]
+        [--runs 3] [--seconds 12] [--pause-seconds 5] [--pause-ms 20] [--near-cache false]
+        [--keep DIR]
 
 - kill: SIGKILL to that master (on a cluster, started again once its replica took over, as a
   supervisor would); pause: SIGSTOP for `--pause-seconds`; flushall: `FLUSHALL` on every master.
@@ -24,6 +25,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -137,7 +139,7 @@ def one_run(args: argparse.Namespace, work: Path) -> dict[str, object]:
             work=work,
             stack=stack,
         )
-        settings = {**environment, "NEAR_CACHE": "true", "REDIS_WAIT_REPLICAS": "1"}
+        settings = {**environment, "NEAR_CACHE": args.near_cache, "REDIS_WAIT_REPLICAS": "1"}
         writer = Client(run_servers.app("b", **settings), run_servers.admin_token)
         reader_base = run_servers.app("a", **settings)
         reader = Client(reader_base)
@@ -178,6 +180,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--pause-seconds", type=float, default=5.0)
     parser.add_argument("--pause-ms", type=float, default=20.0)
+    parser.add_argument("--near-cache", choices=["true", "false"], default="true")
+    parser.add_argument(
+        "--keep", type=Path, help="copy each run's logs (app, Redis, Sentinel) under this directory"
+    )
     args = parser.parse_args()
     if not 1 <= args.runs <= 20 or not FAULT_AT + 2 <= args.seconds <= 120:
         parser.error(f"--runs: 1 to 20; --seconds: {FAULT_AT + 2:.0f} to 120")
@@ -189,6 +195,14 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         with tempfile.TemporaryDirectory(prefix="near-chaos-") as scratch:
             result = one_run(args, Path(scratch))
+            if args.keep is not None:
+                kept = args.keep / f"run-{run}"
+                shutil.copytree(
+                    scratch,
+                    kept,
+                    ignore=shutil.ignore_patterns("*.rdb", "*.aof*", "base"),
+                    dirs_exist_ok=True,
+                )
         tally = result["tally"]
         assert isinstance(tally, Tally)
         say(
@@ -201,7 +215,7 @@ def main() -> None:
     stale = sum(tally.stale for tally in results)
     unlisted = sum(len(tally.unlisted) for tally in results)
     print(
-        f"\n{args.topology} {args.fault}, near cache on, {args.runs} runs: "
+        f"\n{args.topology} {args.fault}, NEAR_CACHE={args.near_cache}, {args.runs} runs: "
         f"{sum(t.acknowledged for t in results)} posts acknowledged, "
         f"{sum(t.refused for t in results)} refused; {sum(t.reads for t in results)} reads of A:"
         f" {stale} stale, {unlisted} acknowledged notices never listed"
