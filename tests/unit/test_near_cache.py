@@ -6,6 +6,7 @@ style of test_coalescing.py), and a tracking connection whose pushes the test se
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,6 +19,13 @@ from ports.cache import CachedPage, CacheLookup, CacheMiss
 PAGE = PageRequest(limit=10, offset=0)
 KEY = keys.cache_page(PAGE).encode()
 GENERATION = keys.cache_generation().encode()
+
+
+PING = Probe(("PING",), lambda reply: reply == b"PONG")
+
+
+def nothing_unread(connection: Any) -> Callable[[], bool]:
+    return lambda: False
 
 
 def near_hit(found: CacheLookup) -> bool:
@@ -115,8 +123,8 @@ async def near() -> Any:
 
     tracked = Tracked(
         connect,
-        Probe(("PING",), lambda reply: reply == b"PONG"),
-        unread=lambda connection: not connection.pushes.empty(),  # type: ignore[attr-defined]
+        PING,
+        unread=lambda connection: lambda: not connection.pushes.empty(),  # type: ignore[attr-defined]
     )
     cache = NearCache(
         pages,  # type: ignore[arg-type]
@@ -279,7 +287,7 @@ async def test_a_server_that_accepts_and_never_answers_is_given_up_and_tried_aga
             await asyncio.get_running_loop().create_future()  # never answers
         return working
 
-    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"), lambda _: False)
+    tracked = Tracked(connect, PING, nothing_unread)
     cache = NearCache(Pages(), tracked, max_bytes=100, max_age_seconds=60, liveness_seconds=0.05)  # type: ignore[arg-type]
     cache.tracking.start()
     try:
@@ -300,7 +308,7 @@ async def test_a_probe_unanswered_stops_tracking_and_drops_every_page() -> None:
     async def connect() -> Any:
         return connection
 
-    tracked = Tracked(connect, Probe(("PING",), lambda reply: reply == b"PONG"), lambda _: False)
+    tracked = Tracked(connect, PING, nothing_unread)
     cache = NearCache(
         Pages(),  # type: ignore[arg-type]
         tracked,
