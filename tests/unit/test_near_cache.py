@@ -5,14 +5,24 @@ The Redis side is a fake: a page cache whose reads the test lets finish one by o
 style of test_coalescing.py), and a tracking connection whose pushes the test sends."""
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from adapters.redis import keys
-from adapters.redis.near_cache import PREFIX, LocalPages, NearCache, Probe, Report, Tracked
+from adapters.redis.near_cache import (
+    PREFIX,
+    LocalPages,
+    NearCache,
+    Probe,
+    Report,
+    Tracked,
+    unread_on,
+)
 from domain.model.paging import PageRequest
 from ports.cache import CachedPage, CacheLookup, CacheMiss
 
@@ -370,3 +380,27 @@ def test_local_pages_keep_at_most_their_bytes_and_no_page_past_its_age(
     assert pages.get("d", "g") is None, "larger than the whole budget: not kept"
     now[0] += 6
     assert pages.get("c", "g") is None, "older than the maximum age"
+
+
+async def test_the_unread_check_sees_bytes_in_the_socket_once_a_turn_of_the_loop() -> None:
+    """What the server sent and nobody read yet: in the stream's buffer at once; in the
+    socket's at the next turn of the loop (one system call a turn, shared by the near hits
+    in it, whose requests were all read before the turn began)."""
+    ours, server = socket.socketpair()
+    reader, writer = await asyncio.open_connection(sock=ours)
+    connection: Any = SimpleNamespace(_parser=object(), _reader=reader, _writer=writer)
+    try:
+        unread = unread_on(connection)
+        assert not unread()
+
+        server.send(b">2\r\n$10\r\ninvalidate\r\n*1\r\n$3\r\nkey\r\n")
+        assert not unread(), "the socket was asked in this turn already"
+        await asyncio.sleep(0)  # NOTE: one turn of the loop; its reader may run in it
+
+        assert unread(), "in the socket, or read into the stream's buffer"
+        await reader.read(100)
+        await asyncio.sleep(0)
+        assert not unread()
+    finally:
+        writer.close()
+        server.close()
