@@ -16,7 +16,7 @@ no round trip.
   racing its own invalidation could otherwise store a page Redis has already replaced.
 - Read-your-writes across instances, with no round trip: before a near hit, `caught_up` checks
   that nothing Redis sent to the tracking connection is still unread (in the parser, in the
-  stream, or in the socket: one `poll`, no system call more when there is nothing). Redis
+  stream, or in the socket: a `poll` with no wait, once per turn of the event loop). Redis
   writes the invalidations of a write to the tracking connections in the same pass of its
   event loop as the writer's reply, and (7.0) before it: the tracking clients are queued for
   writing after the writer, and the queue is written from its head. So once a write has
