@@ -26,7 +26,6 @@ no round trip.
 """
 
 import asyncio
-import contextlib
 import logging
 import select
 import time
@@ -108,9 +107,7 @@ class InvalidationTracking:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await _cancelled(self._task)
             self._task = None
         self._stop_tracking()
 
@@ -187,9 +184,7 @@ class InvalidationTracking:
                 else:
                     self._confirmed = self._probes.popleft()
         finally:
-            watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watchdog
+            await _cancelled(watchdog)
 
     async def _watch(self, connection: AbstractConnection) -> None:
         """A probe every half `liveness_seconds`; one unanswered for `liveness_seconds`: the
@@ -204,6 +199,17 @@ class InvalidationTracking:
                 return
             self._probes.append(now)
             await connection.send_command(*self._probe.command)
+
+
+async def _cancelled(task: "asyncio.Task[None]") -> None:
+    """Cancel `task` and wait until it has ended. Not by awaiting it under
+    `suppress(CancelledError)`: that also swallows a cancellation of the caller arriving
+    meanwhile, and a tracking whose close() came just then would reconnect, and close() wait
+    for it for ever. Its own error, if it ended on one, is the caller's to see in the log."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("near cache: %s ended on %r", task.get_name(), task.exception())
 
 
 @dataclass(frozen=True, slots=True)

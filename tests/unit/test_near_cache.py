@@ -404,3 +404,49 @@ async def test_the_unread_check_sees_bytes_in_the_socket_once_a_turn_of_the_loop
     finally:
         writer.close()
         server.close()
+
+
+class SlowToStop(Tracking):
+    """A tracking connection whose probe, once cancelled, takes a moment to stop (as a
+    connection closing its socket does)."""
+
+    async def send_command(self, *args: Any) -> None:
+        self.sent.append(args)
+        if args != PING.command:
+            return
+        try:
+            await asyncio.get_running_loop().create_future()
+        finally:
+            await asyncio.sleep(0.05)  # NOTE: the stopping takes a while: what is tested
+
+
+async def test_closing_while_the_tracking_is_stopping_ends_it() -> None:
+    """close() comes while the tracking waits for its watchdog to stop (the connection just
+    dropped): the tracking ends there. It does not swallow the cancellation and connect
+    again (close() would then wait on a tracking that goes on)."""
+    connection, connections = SlowToStop(), 0
+
+    async def connect() -> Any:
+        nonlocal connections
+        connections += 1
+        return connection
+
+    cache = NearCache(
+        Pages(),  # type: ignore[arg-type]
+        Tracked(connect, PING, nothing_unread),
+        max_bytes=100,
+        max_age_seconds=60,
+        liveness_seconds=0.05,
+    )
+    cache.tracking.start()
+    async with asyncio.timeout(5):
+        while PING.command not in connection.sent:  # noqa: ASYNC110 - the probe going out
+            await asyncio.sleep(0.01)
+    connection.pushes.put_nowait(ConnectionError("dropped"))
+    await settle()  # the tracking is stopping: its watchdog is being cancelled
+
+    async with asyncio.timeout(5):  # NOTE: a guard against hanging, not a measurement
+        await cache.close()
+
+    assert connections == 1, "closed: it did not connect again"
+    assert not cache.tracking.live
