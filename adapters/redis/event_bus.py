@@ -3,7 +3,6 @@ Pub/Sub with its id; one Pub/Sub connection per process (on a cluster, one per n
 channel followed), fanned out to local subscriptions."""
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -17,6 +16,7 @@ from adapters.fanout import Fanout
 from adapters.redis import codecs, keys
 from adapters.redis.client import RedisConnector
 from adapters.redis.event_history import EventHistory, Replay, published
+from adapters.tasks import cancelled
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from ports.errors import BackendTimeout, BackendUnavailable, PortError, SubscriptionClosed
 from ports.event_bus import EventBus, Subscription
@@ -100,11 +100,7 @@ class RedisEventBus(EventBus):
         self._fanout.close()
         running = [self._reader, self._leaver]
         tasks = [*self._catch_ups, *(task for task in running if task is not None)]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancelled(tasks)
         if self._pubsub is not None:
             await self._pubsub.aclose()
 

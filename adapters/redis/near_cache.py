@@ -39,6 +39,7 @@ from redis.asyncio.connection import AbstractConnection
 from adapters.redis import keys
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import RedisConnector
+from adapters.tasks import cancelled
 from domain.model.paging import PageRequest
 from ports.cache import Cache, CachedPage, CacheLookup, FillTicket
 
@@ -107,7 +108,7 @@ class InvalidationTracking:
 
     async def close(self) -> None:
         if self._task is not None:
-            await _cancelled(self._task)
+            await cancelled([self._task])
             self._task = None
         self._stop_tracking()
 
@@ -184,7 +185,7 @@ class InvalidationTracking:
                 else:
                     self._confirmed = self._probes.popleft()
         finally:
-            await _cancelled(watchdog)
+            await cancelled([watchdog])
 
     async def _watch(self, connection: AbstractConnection) -> None:
         """A probe every half `liveness_seconds`; one unanswered for `liveness_seconds`: the
@@ -199,17 +200,6 @@ class InvalidationTracking:
                 return
             self._probes.append(now)
             await connection.send_command(*self._probe.command)
-
-
-async def _cancelled(task: "asyncio.Task[None]") -> None:
-    """Cancel `task` and wait until it has ended. Not by awaiting it under
-    `suppress(CancelledError)`: that also swallows a cancellation of the caller arriving
-    meanwhile, and a tracking whose close() came just then would reconnect, and close() wait
-    for it for ever. Its own error, if it ended on one, is the caller's to see in the log."""
-    task.cancel()
-    await asyncio.wait({task})
-    if not task.cancelled() and task.exception() is not None:
-        log.debug("near cache: %s ended on %r", task.get_name(), task.exception())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,6 @@
 """`/events`: publish on a channel, follow a channel as Server-Sent Events (Level 4)."""
 
 import asyncio
-import contextlib
 import math
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -22,6 +21,7 @@ from adapters.http.messages.events import (
 )
 from adapters.http.messages.fields import Name
 from adapters.http.routing import Auth, Reply, ok, operation
+from adapters.tasks import cancelled
 from domain.model.events import BusMessage, ChannelEvent, EventId, HistoryGap
 from domain.usecases.events import FollowChannel, PublishEvent
 from ports.errors import PortError
@@ -154,9 +154,7 @@ async def _next(
     await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
     if receiving.done():
         return receiving.result()
-    receiving.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await receiving
+    await cancelled([receiving])
     raise _Stopped
 
 
