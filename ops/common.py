@@ -84,14 +84,22 @@ def login(base: str, user: str) -> str:
     return str(session["token"])
 
 
+def scrape(base: str) -> dict[str, float]:
+    """Every series of a loopback instance's /metrics, by name with its labels."""
+    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
+        lines = response.read().decode().splitlines()
+    series = (line.rpartition(" ") for line in lines if line and not line.startswith("#"))
+    return {name: float(value) for name, _, value in series}
+
+
 def ledger_waiting(bases: list[str]) -> float:
     """Ledger feed entries not archived yet (pending and unread), over the instances' /metrics."""
     total = 0.0
     for base in bases:
-        with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
-            for line in response.read().decode().splitlines():
-                if line.startswith(("ledger_pending_entries ", "ledger_unread_entries ")):
-                    total += float(line.split()[1])
+        series = scrape(base)
+        total += series.get("ledger_pending_entries", 0.0) + series.get(
+            "ledger_unread_entries", 0.0
+        )
     return total
 
 

@@ -23,7 +23,6 @@ goal is none.
 import argparse
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
@@ -31,13 +30,12 @@ import subprocess
 import tempfile
 import threading
 import time
-import urllib.request
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaos_topology import ClusterTopology, Topology
-from common import free_port, speaker
+from common import free_port, scrape, speaker
 from near_staleness import Client
 from stack import Servers, postgres
 
@@ -59,15 +57,6 @@ class Tally:
     longest: float = 0.0
     unlisted: list[int] = field(default_factory=list)
     """Notices acknowledged that A had not listed within `LISTED_WITHIN` s."""
-
-
-def metrics(base: str) -> dict[str, float]:
-    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
-        text = response.read().decode()
-    return {
-        name: float(value)
-        for name, value in re.findall(r"^((?:near_cache|cache_requests)\S*) (\S+)$", text, re.M)
-    }
 
 
 def inject(topology: Topology | ClusterTopology, fault: str, pause_seconds: float) -> str:
@@ -149,7 +138,7 @@ def one_run(args: argparse.Namespace, work: Path) -> dict[str, object]:
         )  # fmt: skip
         stack.callback(load.wait, 10)
         stack.callback(load.send_signal, signal.SIGINT)
-        before = metrics(reader_base)
+        before = scrape(reader_base)
         done: list[str] = []
         fault = threading.Timer(
             FAULT_AT, lambda: done.append(inject(topology, args.fault, args.pause_seconds))
@@ -158,7 +147,7 @@ def one_run(args: argparse.Namespace, work: Path) -> dict[str, object]:
         fault.start()
         post_and_read(writer, reader, time.monotonic() + args.seconds, tally, args.pause_ms / 1000)
         fault.join()
-        after = metrics(reader_base)
+        after = scrape(reader_base)
         grown = {name: after[name] - before.get(name, 0.0) for name in after}
         return {
             "fault": done[0] if done else "none (it failed: see above)",

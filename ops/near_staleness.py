@@ -31,10 +31,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from common import speaker
+from common import scrape, speaker
 from delay_proxy import delayed
 from stack import Servers, servers
 
@@ -43,11 +42,7 @@ GIVE_UP_SECONDS = 10.0
 
 
 def near_hits(base: str) -> float:
-    with urllib.request.urlopen(f"{base}/metrics", timeout=5) as response:  # noqa: S310
-        for line in response.read().decode().splitlines():
-            if line.startswith('cache_requests_total{result="near_hit"}'):
-                return float(line.split()[1])
-    return 0.0
+    return scrape(base).get('cache_requests_total{result="near_hit"}', 0.0)
 
 
 class Client:

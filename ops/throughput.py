@@ -196,7 +196,8 @@ def usage_script(target: Target, scratch: Path) -> Path:
 
 def redis_calls(redis_url: str) -> int:
     """Commands the Redis at `redis_url` has run (`INFO commandstats`), INFO left out."""
-    stats = redis.Redis.from_url(redis_url).info("commandstats")
+    with redis.Redis.from_url(redis_url) as client:
+        stats = client.info("commandstats")
     return sum(int(v["calls"]) for name, v in stats.items() if name != "cmdstat_info")
 
 

@@ -4,8 +4,8 @@ is built with."""
 from collections.abc import Callable
 
 from dependency_injector import containers, providers
-from prometheus_client import Counter
 
+from adapters.prometheus.loop_metrics import LoopCounter
 from adapters.prometheus.metrics import Metrics
 from composition.settings import Settings
 from ports.clock import Clock
@@ -22,7 +22,7 @@ class ProfileAdapters(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
 
-def counting(counter: Counter) -> Callable[[str], None]:
+def counting(counter: LoopCounter) -> Callable[[str], None]:
     """`count(kind)` adding one to `counter{kind}` (errors of a backend, by kind)."""
 
     def count(kind: str) -> None:

@@ -70,15 +70,14 @@ def _page_cache(
     pages = RedisCache(connector)
     if not settings.near_cache:
         return pages
-    invalidations = metrics.near_cache_invalidations.labels()
     return NearCache(
         pages,
         tracked(connector),
         max_bytes=settings.near_cache_max_bytes,
         max_age_seconds=settings.near_cache_max_age_seconds,
         report=Report(
-            invalidation=invalidations.inc,
-            flush=lambda reason: metrics.near_cache_flushes.labels(reason).inc(),
+            invalidation=metrics.near_cache_invalidations.labels().inc,
+            flush=counting(metrics.near_cache_flushes),
             bytes_held=metrics.near_cache_bytes.set,
         ),
     )
